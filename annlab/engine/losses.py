@@ -1,0 +1,95 @@
+"""Loss functions, with the chapter's formulas and the natural log.
+
+Every loss reduces over the last two axes (data points × outputs), so the same code scores
+one network or a stack of nudged copies of it (a leading axis) in one pass.
+
+The chapter's ``binary_cross_entropy`` and ``categorical_cross_entropy`` code take
+``np.mean(np.sum(...))``, which is a sum; its formulas divide by m, and annlab follows the
+formulas. Probabilities are clipped to [ε, 1 − ε] before the log so that a confident wrong
+prediction costs a large finite loss (−ln ε ≈ 34.5 in float64) rather than inf or nan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+Array = Any
+
+EPSILON = 1e-15
+
+
+@dataclass(frozen=True)
+class Loss:
+    name: str
+    formula: str
+    value: Callable[[Any, Array, Array], Array]
+    """C(p, y), reduced over the last two axes."""
+    gradient: Callable[[Any, Array, Array], Array]
+    """∂C/∂p, the same shape as p."""
+
+
+def _elements(p: Array) -> int:
+    return p.shape[-1] * p.shape[-2]
+
+
+def _mse(xp: Any, p: Array, y: Array) -> Array:
+    # mean(square(p − y)) exactly as the chapter's code, reduced over both axes at once.
+    return xp.mean(xp.square(p - y), axis=(-2, -1))
+
+
+def _mae(xp: Any, p: Array, y: Array) -> Array:
+    return xp.mean(xp.abs(p - y), axis=(-2, -1))
+
+
+def _clip(xp: Any, p: Array) -> Array:
+    return xp.clip(p, EPSILON, 1 - EPSILON)
+
+
+def _bce(xp: Any, p: Array, y: Array) -> Array:
+    q = _clip(xp, p)
+    return -xp.mean(y * xp.log(q) + (1 - y) * xp.log(1 - q), axis=(-2, -1))
+
+
+def _bce_gradient(xp: Any, p: Array, y: Array) -> Array:
+    q = _clip(xp, p)
+    return (q - y) / (q * (1 - q)) / _elements(p)
+
+
+def _cce(xp: Any, p: Array, y: Array) -> Array:
+    return -xp.mean(xp.sum(y * xp.log(_clip(xp, p)), axis=-1), axis=-1)
+
+
+def _cce_gradient(xp: Any, p: Array, y: Array) -> Array:
+    return -y / _clip(xp, p) / p.shape[-2]
+
+
+LOSSES: dict[str, Loss] = {
+    loss.name: loss
+    for loss in (
+        Loss(
+            "mse",
+            "C = (1/m) Σ (ŷ − y)²",
+            _mse,
+            lambda xp, p, y: 2 * (p - y) / _elements(p),
+        ),
+        Loss(
+            "mae",
+            "C = (1/m) Σ |ŷ − y|",
+            _mae,
+            lambda xp, p, y: xp.sign(p - y) / _elements(p),
+        ),
+        Loss(
+            "binary-cross-entropy",
+            "C = −(1/m) Σ [y·ln p + (1 − y)·ln(1 − p)]",
+            _bce,
+            _bce_gradient,
+        ),
+        Loss(
+            "categorical-cross-entropy",
+            "C = −(1/m) Σ_rows Σ_classes y·ln p",
+            _cce,
+            _cce_gradient,
+        ),
+    )
+}

@@ -1,0 +1,445 @@
+"""Read a scenario file, check it, and build a ``Scenario``; or say in one line what is wrong.
+
+Three layers of checking, each turning its failure into a ``ScenarioError`` that names the
+file, the line where TOML gives one, the key, what was found and what was expected:
+
+1. the file itself: missing, unreadable, empty, binary, not UTF-8, not TOML;
+2. the structure (msgspec): types, required keys, unknown keys (a typo is never ignored);
+3. the meaning: names of activations and losses, shapes against the layer sizes, finite
+   numbers, probabilities that sum to 1, sizes a laptop can run.
+
+Scenario files are data: nothing here evaluates, imports or unpickles anything they name.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import numpy as np
+
+from annlab.engine.activations import ACTIVATIONS
+from annlab.engine.datasets import GENERATORS, generate, initial_parameters
+from annlab.engine.losses import LOSSES
+from annlab.errors import ScenarioError
+from annlab.scenario import schema
+from annlab.scenario.model import GallerySpec, NetworkSpec, Scenario, TableSpec, TrainingSpec
+
+GRADIENTS = ("chain-rule", "finite-difference")
+MAX_EPOCHS = 10_000_000
+MAX_UNITS = 100_000
+MAX_FILE_BYTES = 5_000_000
+MAX_SWEEP = 100_000
+PROBABILITY_TOLERANCE = 1e-6
+
+_SECTIONS_BY_KIND = {
+    "training": {"scenario", "data", "network", "training"},
+    "softmax-table": {"scenario", "table"},
+    "activations": {"scenario", "gallery"},
+    "losses": {"scenario", "gallery"},
+}
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    path = Path(path)
+    text = _read_text(path)
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise _toml_error(path, exc) from None
+    return _Checker(path, text, raw).scenario()
+
+
+def _read_text(path: Path) -> str:
+    name = str(path)
+    if not path.exists():
+        raise ScenarioError(name, "no such file")
+    if path.is_dir():
+        raise ScenarioError(name, "is a folder; expected a scenario file (.toml)")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError(name, f"cannot be read ({exc.strerror or exc})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ScenarioError(name, f"is {len(data):,} bytes; expected a scenario file under {MAX_FILE_BYTES:,} bytes")
+    if not data.strip():
+        raise ScenarioError(name, "is empty; expected a TOML scenario with at least a [scenario] title")
+    if b"\x00" in data:
+        raise ScenarioError(name, "is a binary file; expected a TOML text file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(name, f"is not UTF-8 text (byte {exc.start}); expected a TOML text file") from None
+
+
+def _toml_error(path: Path, exc: tomllib.TOMLDecodeError) -> ScenarioError:
+    message = str(exc)
+    line = getattr(exc, "lineno", None)
+    match = re.search(r"\(at line (\d+), column (\d+)\)", message)
+    if match:
+        line = int(match.group(1))
+        message = message[: match.start()].strip()
+    elif "end of document" in message:
+        message = message.replace("(at end of document)", "").strip()
+    return ScenarioError(str(path), f"invalid TOML: {message[:1].lower() + message[1:]}", line=line)
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a boolean)"
+    if isinstance(value, str):
+        return f"{value!r} (a string)"
+    if isinstance(value, int):
+        return f"{value} (an integer)"
+    if isinstance(value, float):
+        return f"{value} (a number)"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    if isinstance(value, dict):
+        return "a table"
+    return repr(value)
+
+
+_TYPE_WORDS = {
+    "int": "an integer",
+    "float": "a number",
+    "str": "a string",
+    "array": "a list",
+    "object": "a table",
+    "bool": "true or false",
+}
+
+
+class _Checker:
+    def __init__(self, path: Path, text: str, raw: dict[str, Any]):
+        self.path = path
+        self.name = str(path)
+        self.lines = text.splitlines()
+        self.raw = raw
+
+    # -- errors ---------------------------------------------------------------------------
+
+    def fail(self, key: str, message: str) -> ScenarioError:
+        return ScenarioError(self.name, message, key=key, line=self.line_of(key))
+
+    def line_of(self, key: str) -> int | None:
+        """The line where ``section.name`` is set (TOML parsers keep no positions)."""
+        parts = re.split(r"[.\[]", key)
+        section, leaf = parts[0], parts[1] if len(parts) > 1 else None
+        current = None
+        header_line = None
+        for number, line in enumerate(self.lines, start=1):
+            stripped = line.strip()
+            header = re.match(r"^\[\s*([A-Za-z0-9_-]+)\s*\]", stripped)
+            if header:
+                current = header.group(1)
+                if current == section and leaf is None:
+                    return number
+                if current == section:
+                    header_line = number
+                continue
+            if current == section and leaf and re.match(rf"^{re.escape(leaf)}\s*=", stripped):
+                return number
+        return header_line
+
+    def found_at(self, key: str) -> Any:
+        node: Any = self.raw
+        for part in re.findall(r"[^.\[\]]+|\[\d+\]", key):
+            try:
+                node = node[int(part[1:-1])] if part.startswith("[") else node[part]
+            except (KeyError, IndexError, TypeError):
+                return None
+        return node
+
+    def structure_error(self, exc: msgspec.ValidationError) -> ScenarioError:
+        text = str(exc)
+        match = re.match(r"^(.*?)(?: - at `\$(.*)`)?$", text, re.S)
+        message, where = (match.group(1), match.group(2) or "") if match else (text, "")
+        key = where.lstrip(".")
+        unknown = re.match(r"Object contains unknown field `(.+)`", message)
+        if unknown:
+            field = unknown.group(1)
+            full = f"{key}.{field}" if key else field
+            allowed = self.allowed_fields(key)
+            close = difflib.get_close_matches(field, allowed, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            where_words = f"[{key}]" if key else "the top level"
+            return self.fail(full, f"unknown key{hint}; expected one of in {where_words}: {', '.join(allowed)}")
+        missing = re.match(r"Object missing required field `(.+)`", message)
+        if missing:
+            field = missing.group(1)
+            full = f"{key}.{field}" if key else field
+            if not key:
+                return self.fail(full, f"missing; expected a [{field}] section")
+            return self.fail(full, "missing; this key is required")
+        expected = re.match(r"Expected `(.+?)`(.*?)(?:, got `(.+)`)?$", message)
+        if expected:
+            words = " or ".join(_TYPE_WORDS.get(t.strip(), t.strip()) for t in expected.group(1).split("|"))
+            bound = expected.group(2).strip()
+            found = self.found_at(key)
+            return self.fail(key, f"expected {words}{' ' + bound if bound else ''}, found {_describe(found)}")
+        invalid = re.match(r"Invalid enum value (.+)", message)
+        if invalid:
+            return self.fail(key, f"found {invalid.group(1)}; expected one of: {self.enum_values(key)}")
+        return self.fail(key, message)
+
+    def allowed_fields(self, key: str) -> list[str]:
+        struct: Any = schema.ScenarioFile
+        for part in [p for p in key.split(".") if p]:
+            hints = {f.encode_name: f.type for f in msgspec.structs.fields(struct)}
+            struct = _struct_in(hints.get(part))
+            if struct is None:
+                return []
+        return [f.encode_name for f in msgspec.structs.fields(struct)]
+
+    def enum_values(self, key: str) -> str:
+        values = {
+            "scenario.kind": sorted(_SECTIONS_BY_KIND),
+            "network.dtype": ["float32", "float64"],
+            "network.init": ["xavier", "he", "uniform"],
+            "training.sweep.scale": ["log", "linear"],
+        }.get(key, [])
+        return ", ".join(values)
+
+    # -- building -------------------------------------------------------------------------
+
+    def scenario(self) -> Scenario:
+        try:
+            parsed = msgspec.convert(self.raw, schema.ScenarioFile)
+        except msgspec.ValidationError as exc:
+            raise self.structure_error(exc) from None
+        info = parsed.scenario
+        if not info.title.strip():
+            raise self.fail("scenario.title", "is empty; expected a title for the learner")
+        wanted = _SECTIONS_BY_KIND[info.kind]
+        for section in ("data", "network", "training", "table", "gallery"):
+            present = getattr(parsed, section) is not None
+            if present and section not in wanted:
+                raise self.fail(section, f"section [{section}] is not used by kind {info.kind!r}; expected only {_sections(wanted)}")
+            if not present and section in wanted:
+                raise self.fail(section, f"missing; kind {info.kind!r} needs a [{section}] section")
+        base = dict(path=self.path, title=info.title.strip(), kind=info.kind, summary=info.summary.strip())
+        if info.kind == "training":
+            return self.training_scenario(parsed, base)
+        if info.kind == "softmax-table":
+            return Scenario(**base, table=self.table(parsed.table))
+        return Scenario(**base, gallery=self.gallery(info.kind, parsed.gallery))
+
+    def training_scenario(self, parsed: schema.ScenarioFile, base: dict[str, Any]) -> Scenario:
+        net, data, training = parsed.network, parsed.data, parsed.training
+        sizes = self.layer_sizes(net)
+        inputs, targets, origin = self.data(data, sizes)
+        network = self.network(net, sizes)
+        spec = self.training(training, rows=inputs.shape[0], last_activation=network.activations[-1])
+        return Scenario(**base, inputs=inputs, targets=targets, data_origin=origin, network=network, training=spec)
+
+    def layer_sizes(self, net: schema.NetworkSection) -> tuple[int, ...]:
+        if len(net.layers) < 2:
+            raise self.fail("network.layers", f"found {len(net.layers)} size(s); expected at least 2 (inputs and outputs)")
+        for i, units in enumerate(net.layers):
+            if not 1 <= units <= MAX_UNITS:
+                raise self.fail(f"network.layers[{i}]", f"found {units}; expected a layer size from 1 to {MAX_UNITS:,}")
+        return tuple(net.layers)
+
+    def finite(self, key: str, values: Any) -> np.ndarray:
+        array = np.asarray(values, dtype=np.float64)
+        if not np.all(np.isfinite(array)):
+            bad = array[~np.isfinite(array)][0]
+            raise self.fail(key, f"found {bad}; expected finite numbers (no nan or inf)")
+        return array
+
+    def matrix(self, key: str, rows: list[list[float]], columns: int, what: str) -> np.ndarray:
+        if not rows:
+            raise self.fail(key, f"is empty; expected at least one row of {columns} {what}")
+        for i, row in enumerate(rows):
+            if len(row) != columns:
+                raise self.fail(f"{key}[{i}]", f"found {len(row)} values; expected {columns} {what}")
+        return self.finite(key, rows)
+
+    def data(self, data: schema.DataSection, sizes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, str]:
+        if data.generator is not None:
+            if data.inputs is not None or data.targets is not None:
+                raise self.fail("data.generator", "found both a generator and explicit inputs/targets; expected one or the other")
+            return self.generated(data, sizes)
+        if data.inputs is None:
+            raise self.fail("data.inputs", "missing; expected inputs (one row per data point) or a generator")
+        if data.targets is None:
+            raise self.fail("data.targets", "missing; expected targets (one row per data point)")
+        x = self.matrix("data.inputs", data.inputs, sizes[0], f"inputs (network.layers[0] = {sizes[0]})")
+        y = self.matrix("data.targets", data.targets, sizes[-1], f"targets (the last layer has {sizes[-1]} units)")
+        if x.shape[0] != y.shape[0]:
+            raise self.fail("data.targets", f"found {y.shape[0]} rows; expected {x.shape[0]}, one per row of data.inputs")
+        return x, y, f"{x.shape[0]} data point(s) from the file"
+
+    def generated(self, data: schema.DataSection, sizes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, str]:
+        if data.generator not in GENERATORS:
+            raise self.fail("data.generator", f"found {data.generator!r}; expected one of: {', '.join(GENERATORS)}")
+        if not 1 <= data.samples <= 1_000_000:
+            raise self.fail("data.samples", f"found {data.samples}; expected 1 to 1,000,000")
+        if not (math.isfinite(data.noise) and data.noise >= 0):
+            raise self.fail("data.noise", f"found {data.noise}; expected a finite number ≥ 0")
+        if not 2 <= data.classes <= 100:
+            raise self.fail("data.classes", f"found {data.classes}; expected 2 to 100")
+        classes = data.classes if data.generator == "spiral" else 2
+        x, y = generate(data.generator, data.samples, data.noise, classes, data.seed)
+        if x.shape[1] != sizes[0]:
+            raise self.fail("network.layers", f"found {sizes[0]} inputs; the {data.generator!r} data have {x.shape[1]}")
+        if y.shape[1] != sizes[-1]:
+            raise self.fail("network.layers", f"found {sizes[-1]} outputs; the {data.generator!r} data have {y.shape[1]} target column(s)")
+        return x, y, f"{data.samples} points from the {data.generator!r} generator (seed {data.seed}, noise {data.noise})"
+
+    def network(self, net: schema.NetworkSection, sizes: tuple[int, ...]) -> NetworkSpec:
+        if len(net.activations) != len(sizes) - 1:
+            raise self.fail("network.activations", f"found {len(net.activations)}; expected {len(sizes) - 1}, one per layer after the input")
+        for i, name in enumerate(net.activations):
+            if name not in ACTIVATIONS:
+                raise self.fail(f"network.activations[{i}]", f"unknown activation {name!r}{_close(name, ACTIVATIONS)}; expected one of: {', '.join(ACTIVATIONS)}")
+        if "softmax" in net.activations[:-1]:
+            raise self.fail("network.activations", "softmax is only supported on the last layer")
+        if net.weights is None and net.biases is not None:
+            raise self.fail("network.biases", "found biases without weights; expected weights too, or a seed")
+        if net.weights is not None:
+            if net.seed is not None:
+                raise self.fail("network.seed", "found both a seed and explicit weights; expected one or the other")
+            weights, biases = self.explicit_parameters(net, sizes)
+            origin = "weights from the file"
+        else:
+            seed = 0 if net.seed is None else net.seed
+            weights, biases = initial_parameters(sizes, net.init, seed)
+            origin = f"{net.init} initialisation, seed {seed}"
+        return NetworkSpec(sizes, tuple(net.activations), net.dtype, weights, biases, origin)
+
+    def explicit_parameters(self, net: schema.NetworkSection, sizes: tuple[int, ...]):
+        assert net.weights is not None
+        if len(net.weights) != len(sizes) - 1:
+            raise self.fail("network.weights", f"found {len(net.weights)} matrices; expected {len(sizes) - 1}, one per layer after the input")
+        weights = []
+        for l, matrix in enumerate(net.weights):
+            rows, cols = sizes[l], sizes[l + 1]
+            if len(matrix) != rows:
+                raise self.fail(f"network.weights[{l}]", f"found {len(matrix)} rows; expected {rows} (inputs) × {cols} (outputs)")
+            weights.append(self.matrix(f"network.weights[{l}]", matrix, cols, f"columns (layer {l + 1} has {cols} units)"))
+        if net.biases is None:
+            biases = [np.zeros(n) for n in sizes[1:]]
+        else:
+            if len(net.biases) != len(sizes) - 1:
+                raise self.fail("network.biases", f"found {len(net.biases)} vectors; expected {len(sizes) - 1}, one per layer after the input")
+            biases = []
+            for l, vector in enumerate(net.biases):
+                if len(vector) != sizes[l + 1]:
+                    raise self.fail(f"network.biases[{l}]", f"found {len(vector)} values; expected {sizes[l + 1]} (layer {l + 1}'s units)")
+                biases.append(self.finite(f"network.biases[{l}]", vector))
+        return tuple(weights), tuple(biases)
+
+    def training(self, t: schema.TrainingSection, rows: int, last_activation: str) -> TrainingSpec:
+        if t.loss not in LOSSES:
+            raise self.fail("training.loss", f"unknown loss {t.loss!r}{_close(t.loss, LOSSES)}; expected one of: {', '.join(LOSSES)}")
+        gradients = (t.gradient,) if isinstance(t.gradient, str) else tuple(t.gradient)
+        if not gradients:
+            raise self.fail("training.gradient", f"is empty; expected one of: {', '.join(GRADIENTS)}")
+        for g in gradients:
+            if g not in GRADIENTS:
+                raise self.fail("training.gradient", f"unknown gradient method {g!r}{_close(g, GRADIENTS)}; expected one of: {', '.join(GRADIENTS)}")
+        if len(set(gradients)) != len(gradients):
+            raise self.fail("training.gradient", f"found {list(gradients)}; expected each method at most once")
+        if not 1 <= t.epochs <= MAX_EPOCHS:
+            raise self.fail("training.epochs", f"found {t.epochs}; expected 1 to {MAX_EPOCHS:,}")
+        if not (math.isfinite(t.finite_difference_step) and t.finite_difference_step > 0):
+            raise self.fail("training.finite_difference_step", f"found {t.finite_difference_step}; expected a finite number > 0")
+        if not 0 <= t.batch_size <= rows:
+            raise self.fail("training.batch_size", f"found {t.batch_size}; expected 0 (full batch) to {rows} (the number of data points)")
+        if t.sweep is not None and t.learning_rates is not None:
+            raise self.fail("training.sweep", "found both learning_rates and a sweep; expected one or the other")
+        if t.sweep is not None:
+            rates = self.sweep(t.sweep)
+        else:
+            rates = tuple(t.learning_rates if t.learning_rates is not None else [0.01])
+            if not rates:
+                raise self.fail("training.learning_rates", "is empty; expected at least one learning rate")
+            for i, lr in enumerate(rates):
+                if not (math.isfinite(lr) and lr > 0):
+                    raise self.fail(f"training.learning_rates[{i}]", f"found {lr}; expected a finite number > 0")
+        return TrainingSpec(t.loss, rates, t.epochs, gradients, t.finite_difference_step, t.batch_size, t.shuffle_seed, sweep=t.sweep is not None)
+
+    def sweep(self, s: schema.SweepSection) -> tuple[float, ...]:
+        for key, value in (("from", s.start), ("to", s.to)):
+            if not (math.isfinite(value) and value > 0):
+                raise self.fail(f"training.sweep.{key}", f"found {value}; expected a finite number > 0")
+        if s.to <= s.start:
+            raise self.fail("training.sweep.to", f"found {s.to}; expected more than from = {s.start}")
+        if not 2 <= s.count <= MAX_SWEEP:
+            raise self.fail("training.sweep.count", f"found {s.count}; expected 2 to {MAX_SWEEP:,}")
+        space = np.geomspace if s.scale == "log" else np.linspace
+        return tuple(float(v) for v in space(s.start, s.to, s.count))
+
+    def table(self, t: schema.TableSection) -> TableSpec:
+        if not t.classes:
+            raise self.fail("table.classes", "is empty; expected at least two class names")
+        if len(set(t.classes)) != len(t.classes):
+            twice = next(c for c in t.classes if t.classes.count(c) > 1)
+            raise self.fail("table.classes", f"found {twice!r} twice; expected distinct class names")
+        if not t.targets:
+            raise self.fail("table.targets", "is empty; expected one target class per row")
+        for i, target in enumerate(t.targets):
+            if target not in t.classes:
+                raise self.fail(f"table.targets[{i}]", f"unknown class {target!r}; expected one of: {', '.join(t.classes)}")
+        if (t.probabilities is None) == (t.logits is None):
+            raise self.fail("table.probabilities", "expected exactly one of probabilities or logits")
+        key = "table.probabilities" if t.probabilities is not None else "table.logits"
+        rows = t.probabilities if t.probabilities is not None else t.logits
+        assert rows is not None
+        if len(rows) != len(t.targets):
+            raise self.fail(key, f"found {len(rows)} rows; expected {len(t.targets)}, one per target")
+        matrix = self.matrix(key, rows, len(t.classes), "values, one per class")
+        if t.probabilities is not None:
+            for i, row in enumerate(matrix):
+                if (row < 0).any() or (row > 1).any():
+                    raise self.fail(f"{key}[{i}]", f"found {row[(row < 0) | (row > 1)][0]}; expected probabilities from 0 to 1")
+                if abs(row.sum() - 1) > PROBABILITY_TOLERANCE:
+                    raise self.fail(f"{key}[{i}]", f"sums to {row.sum():.6g}; expected 1 (within {PROBABILITY_TOLERANCE:g})")
+            return TableSpec(tuple(t.classes), tuple(t.targets), matrix, None)
+        return TableSpec(tuple(t.classes), tuple(t.targets), None, matrix)
+
+    def gallery(self, kind: str, g: schema.GallerySection) -> GallerySpec:
+        known = ACTIVATIONS if kind == "activations" else LOSSES
+        names = tuple(g.functions) if g.functions is not None else tuple(n for n in known if n != "softmax")
+        if not names:
+            raise self.fail("gallery.functions", f"is empty; expected some of: {', '.join(known)}")
+        for i, name in enumerate(names):
+            if name not in known:
+                word = "activation" if kind == "activations" else "loss"
+                raise self.fail(f"gallery.functions[{i}]", f"unknown {word} {name!r}{_close(name, known)}; expected one of: {', '.join(known)}")
+        for key in ("x_from", "x_to", "cursor", "target"):
+            value = getattr(g, key)
+            if not math.isfinite(value) or abs(value) > 1e6:
+                raise self.fail(f"gallery.{key}", f"found {value}; expected a finite number within ±1e6")
+        if g.x_to <= g.x_from:
+            raise self.fail("gallery.x_to", f"found {g.x_to}; expected more than x_from = {g.x_from}")
+        if not 2 <= g.points <= 100_001:
+            raise self.fail("gallery.points", f"found {g.points}; expected 2 to 100,001")
+        if kind == "losses" and not 0 <= g.target <= 1 and any("cross-entropy" in n for n in names):
+            raise self.fail("gallery.target", f"found {g.target}; expected 0 to 1 for a cross-entropy target")
+        return GallerySpec(names, g.x_from, g.x_to, g.points, g.cursor, g.target)
+
+
+def _struct_in(hint: Any) -> Any:
+    for candidate in getattr(hint, "__args__", ()) or (hint,):
+        if isinstance(candidate, type) and issubclass(candidate, msgspec.Struct):
+            return candidate
+    return None
+
+
+def _close(name: str, options: Any) -> str:
+    close = difflib.get_close_matches(name, list(options), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _sections(names: set[str]) -> str:
+    order = ["scenario", "data", "network", "training", "table", "gallery"]
+    return ", ".join(f"[{n}]" for n in order if n in names)
+
