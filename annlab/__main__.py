@@ -1,0 +1,3 @@
+from annlab.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,202 @@
+"""The ``annlab`` command.
+
+    annlab [SCENARIO] [--backend B] [--headless --size WxH --keys "n n e" --screenshot OUT.svg]
+    annlab play SCENARIO [--format text|json] [--epochs N] [--lr X ...] [--gradient G] ...
+    annlab check FILE...
+    annlab list
+
+Every refusal is one line on stderr and exit code 2; no traceback reaches the user. The play,
+check and list paths import neither Textual nor CuPy (start-up is part of the product).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from annlab import __version__
+from annlab.errors import BackendError, ExportError, ScenarioError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+COMMANDS = ("play", "check", "list")
+
+
+def _epochs(text: str) -> int:
+    from annlab.scenario.loader import MAX_EPOCHS
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"found {text!r}; expected a whole number of epochs") from None
+    if not 1 <= value <= MAX_EPOCHS:
+        raise argparse.ArgumentTypeError(f"found {value}; expected 1 to {MAX_EPOCHS:,}")
+    return value
+
+
+def _learning_rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"found {text!r}; expected a number") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"found {text}; expected a finite number > 0")
+    return value
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"found {text!r}; expected WIDTHxHEIGHT, e.g. 120x40") from None
+    if not (10 <= width <= 1000 and 5 <= height <= 500):
+        raise argparse.ArgumentTypeError(f"found {text}; expected 10x5 to 1000x500")
+    return width, height
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    from annlab.engine.backend import BACKENDS
+
+    parser.add_argument("--epochs", type=_epochs, help="train for N epochs instead of the file's")
+    parser.add_argument("--lr", type=_learning_rate, action="append", metavar="X", help="learning rate (repeat for several runs)")
+    parser.add_argument("--gradient", choices=("chain-rule", "finite-difference"), help="how gradients are computed")
+    parser.add_argument("--backend", choices=BACKENDS, default="auto", help="numpy, cupy, or auto (default)")
+    parser.add_argument("--dtype", choices=("float32", "float64"), help="the parameters' dtype")
+
+
+def _parser_for_play() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="annlab play", description="Narrate a scenario as text, or dump its trace as JSON.")
+    parser.add_argument("scenario", help="a scenario file, or the name of a bundled one (see `annlab list`)")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--output", "-o", type=Path, help="write to this file instead of stdout")
+    parser.add_argument("--force", action="store_true", help="overwrite --output if it exists")
+    _add_run_options(parser)
+    return parser
+
+
+def _parser_for_app() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="annlab",
+        description="Step through a neural network's forward and backward passes in the terminal.",
+        epilog="Other commands: annlab play SCENARIO | annlab check FILE... | annlab list",
+    )
+    parser.add_argument("scenario", nargs="?", help="a scenario file or bundled name (default: the toy network)")
+    parser.add_argument("--version", action="version", version=f"annlab {__version__}")
+    parser.add_argument("--headless", action="store_true", help="run without a terminal (with --keys and --screenshot)")
+    parser.add_argument("--size", type=_size, default=(120, 40), help="terminal size for --headless, e.g. 120x40")
+    parser.add_argument("--keys", default="", help='keys to press in --headless mode, e.g. "n n n e"')
+    parser.add_argument("--screenshot", type=Path, help="save an SVG screenshot here (--headless)")
+    parser.add_argument("--force", action="store_true", help="overwrite --screenshot if it exists")
+    parser.add_argument("--theme", help="a Textual theme name, e.g. textual-light")
+    _add_run_options(parser)
+    return parser
+
+
+def load(name_or_path: str, args: argparse.Namespace | None = None):
+    """Load a scenario and apply command-line overrides (raises ScenarioError)."""
+    from annlab.scenario.bundled import resolve
+    from annlab.scenario.loader import load_scenario
+
+    scenario = load_scenario(resolve(name_or_path))
+    if args is None:
+        return scenario
+    changes: dict = {}
+    if getattr(args, "epochs", None) is not None:
+        changes["epochs"] = args.epochs
+    if getattr(args, "lr", None):
+        changes["learning_rates"] = tuple(args.lr)
+        changes["sweep"] = False
+    if getattr(args, "gradient", None):
+        changes["gradients"] = (args.gradient,)
+    if changes or getattr(args, "dtype", None):
+        if scenario.kind != "training":
+            flags = [f"--{k.replace('_', '-')}" for k in ("epochs", "lr", "gradient", "dtype") if getattr(args, k, None)]
+            raise ScenarioError(str(scenario.path), f"{', '.join(flags)} apply to training scenarios; this one is kind {scenario.kind!r}")
+    if changes:
+        scenario = scenario.with_training(**changes)
+    if getattr(args, "dtype", None):
+        scenario = scenario.with_dtype(args.dtype)
+    return scenario
+
+
+def _play(argv: Sequence[str]) -> int:
+    args = _parser_for_play().parse_args(argv)
+    from annlab.engine.runner import choose_backend, run_scenario
+    from annlab.playback import render
+
+    scenario = load(args.scenario, args)
+    backend = choose_backend(scenario, args.backend)
+    trace = run_scenario(scenario, backend)
+    text = render(scenario, trace, args.format)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        from annlab.files import write_atomically
+
+        write_atomically(args.output, text.encode("utf-8"), force=args.force)
+        print(f"wrote {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _check(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="annlab check", description="Validate scenario files without running them.")
+    parser.add_argument("files", nargs="+")
+    args = parser.parse_args(argv)
+    failed = 0
+    for name in args.files:
+        try:
+            scenario = load(name)
+        except ScenarioError as exc:
+            print(exc, file=sys.stderr)
+            failed += 1
+        else:
+            print(f"{name}: ok ({scenario.kind}: {scenario.title})")
+    return EXIT_USAGE if failed else EXIT_OK
+
+
+def _list(argv: Sequence[str]) -> int:
+    argparse.ArgumentParser(prog="annlab list", description="List the bundled scenarios.").parse_args(argv)
+    from annlab.scenario.bundled import bundled_scenarios
+
+    entries = bundled_scenarios()
+    width = max(len(e.name) for e in entries)
+    for entry in entries:
+        print(f"{entry.name:<{width}}  {entry.title}")
+    return EXIT_OK
+
+
+def _app(argv: Sequence[str]) -> int:
+    args = _parser_for_app().parse_args(argv)
+    from annlab.scenario.bundled import DEFAULT_SCENARIO
+
+    scenario = load(args.scenario or DEFAULT_SCENARIO, args)
+    from annlab.app import run_app  # Textual is imported only here
+
+    return run_app(scenario, args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv and argv[0] in COMMANDS:
+            command = {"play": _play, "check": _check, "list": _list}[argv[0]]
+            return command(argv[1:])
+        return _app(argv)
+    except ScenarioError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
+    except (BackendError, ExportError) as exc:
+        print(f"annlab: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `annlab play ... | head`: the reader left; nothing to report.
+        sys.stderr.close()
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

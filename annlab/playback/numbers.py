@@ -1,0 +1,66 @@
+"""How numbers are written for learners: enough digits to check by hand (at least 4
+significant), no noise, and words for what is not a number."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+BARS = "▁▂▃▄▅▆▇█"
+
+
+def num(value: float, digits: int = 5) -> str:
+    v = float(value)
+    if math.isnan(v):
+        return "nan"
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    if v == 0:
+        return "0"
+    text = f"{v:.{digits}g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        return f"{mantissa}e{int(exponent)}"
+    return text
+
+
+def signed(value: float, digits: int = 5) -> str:
+    """A number ready to sit after an operator: negatives in brackets."""
+    text = num(value, digits)
+    return f"({text})" if text.startswith("-") else text
+
+
+def vector(values: np.ndarray, digits: int = 5, limit: int = 8) -> str:
+    flat = np.asarray(values).reshape(-1)
+    shown = ", ".join(num(v, digits) for v in flat[:limit])
+    more = f", … {flat.size - limit} more" if flat.size > limit else ""
+    return f"[{shown}{more}]"
+
+
+def matrix(values: np.ndarray, digits: int = 5, limit: int = 6) -> str:
+    array = np.asarray(values)
+    if array.ndim < 2:
+        return vector(array, digits, limit)
+    rows = [vector(row, digits, limit) for row in array[:limit]]
+    more = f", … {array.shape[0] - limit} more rows" if array.shape[0] > limit else ""
+    return "[" + ", ".join(rows) + more + "]"
+
+
+def sparkline(values: np.ndarray, width: int = 60) -> tuple[str, str]:
+    """A one-line chart of ``values`` (log10 when they span over two decades) and its scale."""
+    data = np.asarray(values, dtype=np.float64)
+    data = data[np.isfinite(data)]
+    if data.size == 0:
+        return "", "no finite values"
+    first, last = float(data[0]), float(data[-1])
+    if data.size > width:
+        edges = np.linspace(0, data.size, width + 1).astype(int)
+        data = np.array([data[a:b].mean() for a, b in zip(edges, edges[1:])])
+    log = bool(data.min() > 0 and data.max() / data.min() > 100)
+    shown = np.log10(data) if log else data
+    low, high = float(shown.min()), float(shown.max())
+    span = high - low or 1.0
+    line = "".join(BARS[int(round((v - low) / span * (len(BARS) - 1)))] for v in shown)
+    scale = f"from {num(first, 4)} to {num(last, 4)}" + (" (log scale)" if log else "")
+    return line, scale

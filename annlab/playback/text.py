@@ -1,0 +1,393 @@
+"""The narrated walk-through that ``annlab play`` prints: what a teacher would project.
+
+It stays short for any number of epochs: the first forward pass in full, one parameter's
+chain rule, the first update, a handful of selected epochs, and a summary per run.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+
+from annlab.engine.backend import numpy_backend
+from annlab.engine.chain import Chain, bias_name, chain_of_factors, dloss_formula, unit_name, weight_name
+from annlab.engine.gradients import central_difference_check, finite_difference
+from annlab.engine.losses import LOSSES
+from annlab.engine.network import Network, Parameters
+from annlab.playback.numbers import matrix, num, signed, sparkline
+from annlab.scenario.model import Scenario
+from annlab.trace import Pass, Run, Trace
+
+WIDTH = 92
+MAX_POINTS_SHOWN = 4
+MAX_UNITS_SHOWN = 6
+MAX_TERMS_SHOWN = 6
+SYMBOL = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu", "linear": "linear", "softmax": "softmax"}
+
+
+def narrate(scenario: Scenario, trace: Trace) -> str:
+    out = _Writer()
+    out.title(scenario.title)
+    if scenario.summary:
+        out.para(scenario.summary)
+    if trace.kind == "training":
+        _training(out, scenario, trace)
+    elif trace.kind == "softmax-table":
+        _table(out, trace)
+    else:
+        _gallery(out, trace)
+    return out.text()
+
+
+class _Writer:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def title(self, text: str) -> None:
+        self.lines += [f"━━ {text} " + "━" * max(3, WIDTH - len(text) - 4), ""]
+
+    def heading(self, text: str) -> None:
+        self.lines += ["", f"── {text} " + "─" * max(3, WIDTH - len(text) - 4)]
+
+    def para(self, text: str, indent: str = "") -> None:
+        self.lines += textwrap.wrap(" ".join(text.split()), WIDTH, initial_indent=indent, subsequent_indent=indent)
+
+    def line(self, text: str = "") -> None:
+        self.lines.append(text)
+
+    def text(self) -> str:
+        return "\n".join(self.lines).rstrip() + "\n"
+
+
+# --- training -----------------------------------------------------------------------------
+
+
+def _architecture(scenario: Scenario) -> str:
+    net = scenario.network
+    assert net is not None
+    parts = [str(net.layer_sizes[0])] + [f"{n} {a}" for n, a in zip(net.layer_sizes[1:], net.activations)]
+    return " → ".join(parts)
+
+
+def _training(out: _Writer, scenario: Scenario, trace: Trace) -> None:
+    net, spec = scenario.network, scenario.training
+    assert net is not None and spec is not None and trace.first_pass is not None
+    out.line()
+    out.line(f"Network   {_architecture(scenario)}  ·  loss {spec.loss}  ·  {net.dtype} parameters ({net.origin})")
+    out.line(f"Data      {scenario.data_origin}")
+    rates = ", ".join(num(r) for r in spec.learning_rates) if len(spec.learning_rates) <= 6 else (
+        f"{len(spec.learning_rates)} rates from {num(spec.learning_rates[0])} to {num(spec.learning_rates[-1])}")
+    methods = " and ".join(
+        g + (f" (step {num(spec.finite_difference_step)})" if g == "finite-difference" else "") for g in spec.gradients
+    )
+    batch = "full batch" if spec.batch_size == 0 else f"mini-batches of {spec.batch_size}"
+    out.line(f"Training  learning rate {rates}  ·  {spec.epochs:,} epochs  ·  {methods}  ·  {batch}")
+    out.line(f"Backend   {trace.backend} ({trace.backend_reason})")
+    _forward(out, scenario, trace.first_pass)
+    chain = _backward(out, scenario, trace.first_pass)
+    first_run = trace.runs[0]
+    _update(out, scenario, first_run, chain)
+    for run in trace.runs:
+        _epochs(out, scenario, run)
+    _summary(out, scenario, trace)
+
+
+def _forward(out: _Writer, scenario: Scenario, p: Pass) -> None:
+    net = scenario.network
+    assert net is not None
+    sizes = net.layer_sizes
+    m = p.inputs.shape[0]
+    out.heading("1. Forward pass (epoch 1, from the initial weights)")
+    for point in range(min(m, MAX_POINTS_SHOWN)):
+        x = ", ".join(num(v) for v in p.inputs[point][:MAX_TERMS_SHOWN])
+        y = ", ".join(num(v) for v in p.targets[point][:MAX_TERMS_SHOWN])
+        out.line(f"data point {point + 1} of {m}: x = ({x}{', …' if sizes[0] > MAX_TERMS_SHOWN else ''}), y = ({y})")
+        for l, activation in enumerate(net.activations, start=1):
+            below = p.inputs[point] if l == 1 else p.layers[l - 2].activation[point]
+            values = p.layers[l - 1]
+            out.line(f"  layer {l} ({activation})")
+            for j in range(min(sizes[l], MAX_UNITS_SHOWN)):
+                h = unit_name("h", l, j, sizes)
+                terms = [f"{unit_name('a', l - 1, i, sizes)}·{weight_name(l, i, j)}" for i in range(sizes[l - 1])]
+                numbers = [f"{signed(below[i])}·{signed(p.weights[l - 1][i, j])}" for i in range(sizes[l - 1])]
+                bias = p.biases[l - 1][j]
+                if len(terms) > MAX_TERMS_SHOWN:
+                    symbolic = f"Σ_i {unit_name('a', l - 1, 0, sizes)[0]}_i·W{l}[i,{j + 1}] over {len(terms)} inputs + {bias_name(l, j)}"
+                    out.line(f"    {h} = {symbolic} = {num(values.pre_activation[point, j])}")
+                else:
+                    bias_term = f" + {signed(bias)}" if bias != 0 else ""
+                    out.line(f"    {h} = {' + '.join(terms)} + {bias_name(l, j)}")
+                    out.line(f"        = {' + '.join(numbers)}{bias_term} = {num(values.pre_activation[point, j])}")
+                a = unit_name("a", l, j, sizes)
+                fn = SYMBOL[activation]
+                if activation == "softmax":
+                    out.line(f"    {a} = softmax(h{l})_{j + 1} = {num(values.activation[point, j])}")
+                else:
+                    out.line(f"    {a} = {fn}({h}) = {fn}({num(values.pre_activation[point, j])}) = {num(values.activation[point, j])}")
+            if sizes[l] > MAX_UNITS_SHOWN:
+                out.line(f"    … and {sizes[l] - MAX_UNITS_SHOWN} more units: a{l} = {matrix(values.activation[point])}")
+    if m > MAX_POINTS_SHOWN:
+        out.line(f"… and {m - MAX_POINTS_SHOWN} more data points, computed the same way.")
+    loss = LOSSES[scenario.training.loss]  # type: ignore[union-attr]
+    out.line(f"prediction ŷ = {matrix(p.predictions[:MAX_POINTS_SHOWN].T if p.predictions.shape[1] == 1 else p.predictions[:MAX_POINTS_SHOWN])}"
+             f"{' …' if m > MAX_POINTS_SHOWN else ''}")
+    out.line(f"loss  {loss.formula} = {num(p.loss, 6)}   (m = {p.predictions.size} values)")
+
+
+def _default_parameter(scenario: Scenario) -> tuple[int, int, int]:
+    """The parameter whose chain the narration shows: the chapter's w11 (first weight of the
+    first layer) — the longest chain in the network."""
+    return 1, 0, 0
+
+
+def _chain_lines(chain: Chain) -> list[str]:
+    symbols = " · ".join(f.symbol for f in chain.factors)
+    meanings = " · ".join(f.meaning for f in chain.factors)
+    lines = [f"{chain.symbol} = {symbols}", f"{' ' * len(chain.symbol)} = {meanings}"]
+    points = chain.per_point.size
+    for point in range(min(points, MAX_POINTS_SHOWN)):
+        values = " · ".join(signed(f.values[point]) for f in chain.factors)
+        label = f"point {point + 1}: " if points > 1 else ""
+        lines.append(f"{' ' * len(chain.symbol)} = {label}{values} = {num(chain.per_point[point])}")
+    if points > 1:
+        more = f" (… {points - MAX_POINTS_SHOWN} more points)" if points > MAX_POINTS_SHOWN else ""
+        lines.append(f"{' ' * len(chain.symbol)} = summed over the {points} data points{more}: {num(chain.total, 6)}")
+    return lines
+
+
+def _backward(out: _Writer, scenario: Scenario, p: Pass) -> Chain:
+    net, spec = scenario.network, scenario.training
+    assert net is not None and spec is not None
+    layer, i, j = _default_parameter(scenario)
+    chain = chain_of_factors(p, net.activations, dloss_formula(spec.loss), "weight", layer, i, j)
+    out.heading(f"2. Backward pass: the chain rule for {chain.parameter}")
+    for text in _chain_lines(chain):
+        out.line(text)
+    # The same gradient two other ways, on the host in NumPy: the chapter's forward difference
+    # (in the parameters' dtype) and a float64 central difference.
+    backend = numpy_backend()
+    network = Network(np, list(net.activations), spec.loss)
+    params = Parameters([w.astype(net.dtype) for w in p.weights], [b.astype(net.dtype) for b in p.biases])
+    if params.count() <= 20_000:
+        with np.errstate(all="ignore"):
+            fd = finite_difference(network, params, p.inputs, p.targets, spec.finite_difference_step)
+            check = central_difference_check(network, params, p.inputs, p.targets)
+        fd_value = float(fd.gradients.weights[layer - 1][i, j])
+        central = float(check.numeric.weights[layer - 1][i, j])
+        out.line(
+            f"check: central difference {num(central, 6)} (relative error {num(_rel(chain.total, central), 2)}); "
+            f"the chapter's forward difference, step {num(spec.finite_difference_step)} in {net.dtype}: "
+            f"{num(fd_value, 6)} (relative error {num(_rel(chain.total, fd_value), 2)})"
+        )
+        out.line(f"gradient check over all {params.count()} parameters: largest relative error "
+                 f"{num(check.max_relative_error, 2)} ({'passed' if check.passed else 'FAILED'}, tolerance {num(check.tolerance)})")
+        del backend
+    out.line("all gradients by the chain rule:")
+    for l, values in enumerate(p.layers, start=1):
+        out.line(f"  ∂C/∂W{l} = {matrix(values.weight_gradient)}")
+        out.line(f"  ∂C/∂b{l} = {matrix(values.bias_gradient)}")
+    return chain
+
+
+def _rel(a: float, b: float) -> float:
+    return abs(a - b) / max(abs(a), abs(b), 1e-12)
+
+
+def _update(out: _Writer, scenario: Scenario, run: Run, chain: Chain) -> None:
+    record = run.records[0]
+    layer, i, j = _default_parameter(scenario)
+    out.heading(f"3. Update (learning rate {num(run.learning_rate)}, {run.gradient} gradients)")
+    before = run.initial_weights[layer - 1][i, j]
+    grad = record.weight_gradients[layer - 1][i, j]
+    after = record.weights[layer - 1][i, j]
+    name = chain.parameter
+    out.line(f"{name} ← {name} − lr · ∂C/∂{name} = {num(before, 6)} − {num(run.learning_rate)}·{signed(grad, 6)} = {num(after, 7)}")
+    out.line("every parameter moves at once, each by −lr × its own gradient; after epoch 1:")
+    for l, (w, b) in enumerate(zip(record.weights, record.biases), start=1):
+        out.line(f"  W{l} = {matrix(w, 7)}")
+        out.line(f"  b{l} = {matrix(b, 7)}")
+
+
+def _selected_epochs(run: Run) -> list[int]:
+    recorded = [r.epoch for r in run.records]
+    if len(recorded) <= 12:
+        return recorded
+    head = recorded[:5]
+    rest = recorded[5:]
+    picks = np.unique(np.geomspace(1, len(rest), 7).astype(int) - 1)
+    return head + [rest[k] for k in picks if rest[k] not in head]
+
+
+def _epochs(out: _Writer, scenario: Scenario, run: Run) -> None:
+    net = scenario.network
+    assert net is not None
+    label = f"learning rate {num(run.learning_rate)}, {run.gradient}"
+    single_weight = net.layer_sizes == (1, 1)
+    if single_weight and run.gradient == "finite-difference" and run.records[0].finite_difference is not None:
+        out.heading(f"4. The first 10 epochs ({label}), as the chapter prints them")
+        for epoch in range(1, min(10, run.epochs_run) + 1):
+            record = run.record(epoch)
+            start = run.weights_before(epoch)
+            if record is None or start is None or record.finite_difference is None:
+                break
+            w0 = start[0][0][0, 0]
+            fd = record.finite_difference
+            out.line(
+                f"weight value: {_r2(w0)} original loss: {_r2(record.loss)} loss_plus: {_r2(fd.weight_loss_plus[0][0, 0])} "
+                f"gradient: {_r2(record.weight_gradients[0][0, 0])} updated_weights: {_r2(record.weights[0][0, 0])}"
+            )
+        return
+    out.heading(f"4. Selected epochs ({label})")
+    show_params = net.parameter_count() <= 4
+    header = f"{'epoch':>8}  {'loss (before update)':>20}"
+    names = []
+    if show_params:
+        for l in range(1, len(net.layer_sizes)):
+            names += [weight_name(l, i, j) for i in range(net.layer_sizes[l - 1]) for j in range(net.layer_sizes[l])]
+            names += [bias_name(l, j) for j in range(net.layer_sizes[l])]
+        header += "".join(f"  {n:>12}" for n in names)
+    else:
+        header += f"  {'‖∂C/∂θ‖ (gradient size)':>24}"
+    out.line(header)
+    for epoch in _selected_epochs(run):
+        record = run.record(epoch)
+        assert record is not None
+        row = f"{epoch:>8}  {num(record.loss, 8):>20}"
+        if show_params:
+            values = [v for w, b in zip(record.weights, record.biases) for v in (*w.reshape(-1), *b.reshape(-1))]
+            row += "".join(f"  {num(v, 7):>12}" for v in values)
+        else:
+            norm = float(np.sqrt(sum(float((g.astype(np.float64) ** 2).sum()) for g in record.weight_gradients + record.bias_gradients)))
+            row += f"  {num(norm, 5):>24}"
+        out.line(row)
+    if run.record_stride > 1:
+        out.line(f"(weights were recorded every {run.record_stride:,} epochs to keep memory flat; every epoch's loss is kept)")
+
+
+def _r2(value: float) -> str:
+    """np.round(value, 2) printed as the chapter's print() shows it."""
+    return str(np.round(value, 2))
+
+
+def _stuck(run: Run) -> list[str]:
+    """Parameters that a float32 finite-difference run froze: their nudge rounded away."""
+    notes = []
+    last = run.records[-1].finite_difference if run.records else None
+    if last is None:
+        return notes
+    for kind, nudges, finals in (("weight", last.weight_nudges, run.final_weights), ("bias", last.bias_nudges, run.final_biases)):
+        for l, (nudge, final) in enumerate(zip(nudges, finals), start=1):
+            for index in zip(*np.nonzero(nudge == 0)):
+                name = weight_name(l, *index) if kind == "weight" else bias_name(l, index[-1])
+                value = float(final[index])
+                first = next(
+                    (r.epoch for r in run.records if r.finite_difference is not None
+                     and (r.finite_difference.weight_nudges if kind == "weight" else r.finite_difference.bias_nudges)[l - 1][index] == 0),
+                    None,
+                )
+                spacing = float(np.spacing(np.abs(final.dtype.type(value))))
+                notes.append(
+                    f"{name} is stuck at {num(value, 7)} from epoch {first}: {run.dtype} numbers near it are "
+                    f"{num(spacing, 3)} apart, so {num(value, 7)} + 0.0001 rounds back to {num(value, 7)}, the loss "
+                    f"does not change, the finite-difference gradient is 0 and the update does nothing."
+                )
+    return notes
+
+
+def _summary(out: _Writer, scenario: Scenario, trace: Trace) -> None:
+    out.heading("5. Summary")
+    for run in trace.runs:
+        out.line(f"learning rate {num(run.learning_rate)}, {run.gradient}: {run.epochs_run:,} epochs")
+        if run.divergence is not None:
+            out.para(f"  {run.divergence}. A learning rate this large makes each step overshoot by more than it corrects.", "  ")
+        out.line(f"  final loss {num(run.final_loss, 6)}; final predictions {matrix(run.final_predictions.T if run.final_predictions.shape[1] == 1 else run.final_predictions, 6)}")
+        if sum(w.size for w in run.final_weights) <= 16:
+            for l, (w, b) in enumerate(zip(run.final_weights, run.final_biases), start=1):
+                out.line(f"  final W{l} = {matrix(w, 8)}   b{l} = {matrix(b, 8)}")
+        for note in _stuck(run):
+            out.para(note, "  ")
+        line, scale = sparkline(run.losses)
+        if line:
+            out.line(f"  loss {line}  {scale}")
+    _compare_methods(out, trace)
+
+
+def _compare_methods(out: _Writer, trace: Trace) -> None:
+    """Where a scenario trains the same rate both ways, say how and why they part."""
+    by_rate: dict[float, dict[str, Run]] = {}
+    for run in trace.runs:
+        by_rate.setdefault(run.learning_rate, {})[run.gradient] = run
+    for rate, runs in by_rate.items():
+        if len(runs) < 2:
+            continue
+        fd, exact = runs["finite-difference"], runs["chain-rule"]
+        out.line()
+        out.line(f"finite differences vs the chain rule at learning rate {num(rate)}:")
+        if (fd.divergence is None) != (exact.divergence is None) or _stuck(fd):
+            out.para(
+                "The two runs part ways. The chain rule follows the exact gradient, so with this learning rate "
+                "every step overshoots further and the weights grow without bound"
+                + (f" ({exact.divergence})" if exact.divergence else "")
+                + ". The chapter's finite difference measures the gradient by nudging each parameter by 0.0001 "
+                "in float32; once a parameter is large, the nudge is lost to rounding, the measured gradient is "
+                "exactly 0, and that parameter stops moving.",
+                "  ",
+            )
+        else:
+            diffs = [
+                float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64))))
+                for a, b in zip(fd.final_weights + fd.final_biases, exact.final_weights + exact.final_biases)
+            ]
+            out.para(
+                f"The final parameters differ by at most {num(max(diffs), 3)}; the final losses are "
+                f"{num(fd.final_loss, 6)} (finite differences) and {num(exact.final_loss, 6)} (chain rule). "
+                "The forward difference overestimates or underestimates each gradient by about "
+                "step/2 · ∂²C/∂θ², and float32 rounds the nudge itself; the chain rule has neither error.",
+                "  ",
+            )
+
+
+# --- tables and galleries -----------------------------------------------------------------
+
+
+def _table(out: _Writer, trace: Trace) -> None:
+    table = trace.table
+    assert table is not None
+    out.heading("Softmax outputs and categorical cross-entropy")
+    width = max(7, *(len(c) + 2 for c in table.classes))
+    out.line(f"{'row':>4}  {'target':<8}" + "".join(f"{c:>{width}}" for c in table.classes) + f"{'−ln p(target)':>16}")
+    for k, row in enumerate(table.rows, start=1):
+        cells = ""
+        for c, p in zip(table.classes, row.probabilities):
+            text = f"[{p:.4f}]" if c == row.target else f"{p:.4f}"
+            cells += f"{text:>{width}}"
+        out.line(f"{k:>4}  {row.target:<8}{cells}{row.loss:>16.4f}")
+    out.line(f"{'':>4}  {'':<8}" + " " * (width * len(table.classes)) + f"{'mean':>9} {table.mean_loss:>6.4f}")
+    out.line()
+    out.para("[ ] marks each row's target. Each row sums to 1. A row's loss is −ln of the probability given to its "
+             "target: 0 when the network is sure and right, growing without bound as that probability goes to 0.")
+
+
+def _gallery(out: _Writer, trace: Trace) -> None:
+    g = trace.gallery
+    assert g is not None
+    if g.kind == "activations":
+        out.heading("Activations and their derivatives")
+        xs = np.array([-10, -5, -2, -1, 0, 1, 2, 5, 10], dtype=float)
+    else:
+        out.heading(f"Losses for a target of {num(g.target or 0)}")
+        xs = np.array([-0.5, 0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 1.5])
+    for curve in g.curves:
+        out.line(f"{curve.name}: {curve.formula}   ({curve.derivative_formula})")
+        inside = [x for x in xs if curve.x[0] <= x <= curve.x[-1]]
+        cols = "".join(f" {num(x, 3):>9}" for x in inside)
+        vals = "".join(f" {num(np.interp(x, curve.x, curve.y), 4):>9}" for x in inside)
+        ders = "".join(f" {num(np.interp(x, curve.x, curve.dy), 4):>9}" for x in inside)
+        name = "x" if g.kind == "activations" else "p"
+        out.line(f"  {name:<6}{cols}")
+        out.line(f"  {'value':<6}{vals}")
+        out.line(f"  {'slope':<6}{ders}")
+        line, scale = sparkline(curve.y)
+        out.line(f"  {line}  over {name} in [{num(curve.x[0])}, {num(curve.x[-1])}]")
+        out.line()
