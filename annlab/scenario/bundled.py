@@ -6,7 +6,6 @@ as ``annlab/scenarios`` (see pyproject.toml), so both editable and installed cop
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +40,8 @@ def bundled_scenarios() -> list[BundledScenario]:
 def resolve(name_or_path: str) -> Path:
     """A path as given, or the bundled scenario of that name (with or without .toml)."""
     path = Path(name_or_path)
-    if path.exists() or path.suffix or "/" in name_or_path or re.search(r"[\\]", name_or_path):
+    if path.exists() or "/" in name_or_path or "\\" in name_or_path:
         return path
-    bundled = scenarios_dir() / f"{name_or_path}.toml"
+    stem = name_or_path.removesuffix(".toml")
+    bundled = scenarios_dir() / f"{stem}.toml"
     return bundled if bundled.exists() else path
