@@ -169,7 +169,7 @@ class _Checker:
             close = difflib.get_close_matches(field, allowed, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             where_words = f"[{key}]" if key else "the top level"
-            return self.fail(full, f"unknown key{hint}; expected one of in {where_words}: {', '.join(allowed)}")
+            return self.fail(full, f"unknown key{hint}; {where_words} takes: {', '.join(allowed)}")
         missing = re.match(r"Object missing required field `(.+)`", message)
         if missing:
             field = missing.group(1)
