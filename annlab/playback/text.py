@@ -132,7 +132,7 @@ def _forward(out: _Writer, scenario: Scenario, p: Pass) -> None:
     loss = LOSSES[scenario.training.loss]  # type: ignore[union-attr]
     out.line(f"prediction ŷ = {matrix(p.predictions[:MAX_POINTS_SHOWN].T if p.predictions.shape[1] == 1 else p.predictions[:MAX_POINTS_SHOWN])}"
              f"{' …' if m > MAX_POINTS_SHOWN else ''}")
-    out.line(f"loss  {loss.formula} = {num(p.loss, 6)}   (m = {p.predictions.size} values)")
+    out.line(f"loss  {loss.formula} = {num(p.loss, 6)}   (m = {p.predictions.size} value{'s' if p.predictions.size != 1 else ''})")
 
 
 def _default_parameter(scenario: Scenario) -> tuple[int, int, int]:
@@ -298,7 +298,7 @@ def _stuck(run: Run) -> list[str]:
 def _summary(out: _Writer, scenario: Scenario, trace: Trace) -> None:
     out.heading("5. Summary")
     for run in trace.runs:
-        out.line(f"learning rate {num(run.learning_rate)}, {run.gradient}: {run.epochs_run:,} epochs")
+        out.line(f"learning rate {num(run.learning_rate)}, {run.gradient}: {run.epochs_run:,} epoch{'s' if run.epochs_run != 1 else ''}")
         if run.divergence is not None:
             out.para(f"  {run.divergence}. A learning rate this large makes each step overshoot by more than it corrects.", "  ")
         out.line(f"  final loss {num(run.final_loss, 6)}; final predictions {matrix(run.final_predictions.T if run.final_predictions.shape[1] == 1 else run.final_predictions, 6)}")
@@ -308,7 +308,7 @@ def _summary(out: _Writer, scenario: Scenario, trace: Trace) -> None:
         for note in _stuck(run):
             out.para(note, "  ")
         line, scale = sparkline(run.losses)
-        if line:
+        if line and run.epochs_run > 1:
             out.line(f"  loss {line}  {scale}")
     _compare_methods(out, trace)
 
