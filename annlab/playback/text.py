@@ -10,7 +10,6 @@ import textwrap
 
 import numpy as np
 
-from annlab.engine.backend import numpy_backend
 from annlab.engine.chain import Chain, bias_name, chain_of_factors, dloss_formula, unit_name, weight_name
 from annlab.engine.gradients import central_difference_check, finite_difference
 from annlab.engine.losses import LOSSES
@@ -135,10 +134,9 @@ def _forward(out: _Writer, scenario: Scenario, p: Pass) -> None:
     out.line(f"loss  {loss.formula} = {num(p.loss, 6)}   (m = {p.predictions.size} value{'s' if p.predictions.size != 1 else ''})")
 
 
-def _default_parameter(scenario: Scenario) -> tuple[int, int, int]:
-    """The parameter whose chain the narration shows: the chapter's w11 (first weight of the
-    first layer) — the longest chain in the network."""
-    return 1, 0, 0
+# The parameter whose chain the narration follows: the chapter's w11 (layer 1, from input 1
+# to unit 1), whose chain is the longest in the network.
+NARRATED_WEIGHT = (1, 0, 0)
 
 
 def _chain_lines(chain: Chain) -> list[str]:
@@ -159,14 +157,13 @@ def _chain_lines(chain: Chain) -> list[str]:
 def _backward(out: _Writer, scenario: Scenario, p: Pass) -> Chain:
     net, spec = scenario.network, scenario.training
     assert net is not None and spec is not None
-    layer, i, j = _default_parameter(scenario)
+    layer, i, j = NARRATED_WEIGHT
     chain = chain_of_factors(p, net.activations, dloss_formula(spec.loss), "weight", layer, i, j)
     out.heading(f"2. Backward pass: the chain rule for {chain.parameter}")
     for text in _chain_lines(chain):
         out.line(text)
     # The same gradient two other ways, on the host in NumPy: the chapter's forward difference
     # (in the parameters' dtype) and a float64 central difference.
-    backend = numpy_backend()
     network = Network(np, list(net.activations), spec.loss)
     params = Parameters([w.astype(net.dtype) for w in p.weights], [b.astype(net.dtype) for b in p.biases])
     if params.count() <= 20_000:
@@ -182,7 +179,6 @@ def _backward(out: _Writer, scenario: Scenario, p: Pass) -> Chain:
         )
         out.line(f"gradient check over all {params.count()} parameters: largest relative error "
                  f"{num(check.max_relative_error, 2)} ({'passed' if check.passed else 'FAILED'}, tolerance {num(check.tolerance)})")
-        del backend
     out.line("all gradients by the chain rule:")
     for l, values in enumerate(p.layers, start=1):
         out.line(f"  ∂C/∂W{l} = {matrix(values.weight_gradient)}")
@@ -196,7 +192,7 @@ def _rel(a: float, b: float) -> float:
 
 def _update(out: _Writer, scenario: Scenario, run: Run, chain: Chain) -> None:
     record = run.records[0]
-    layer, i, j = _default_parameter(scenario)
+    layer, i, j = NARRATED_WEIGHT
     out.heading(f"3. Update (learning rate {num(run.learning_rate)}, {run.gradient} gradients)")
     before = run.initial_weights[layer - 1][i, j]
     grad = record.weight_gradients[layer - 1][i, j]
