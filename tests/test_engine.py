@@ -276,3 +276,17 @@ def test_dtype_override_changes_the_parameters(scenario_path):
     scenario = replace(load_scenario(scenario_path("toy-backprop")))
     run = train(numpy_backend(), scenario.with_dtype("float64").with_training(epochs=3), 0.01)
     assert run.final_weights[0].dtype == np.float64
+
+
+def test_gallery_values_are_exact_at_any_point():
+    from annlab.engine.tables import activation_at, loss_at
+
+    value, slope = activation_at("sigmoid", np.array([0.0, 2.0]))
+    np.testing.assert_allclose(value, [0.5, 1 / (1 + np.exp(-2.0))])
+    np.testing.assert_allclose(slope, [0.25, value[1] * (1 - value[1])])
+    for name in ("binary-cross-entropy", "categorical-cross-entropy"):
+        value, slope = loss_at(name, np.array([0.01, 0.5]), 1.0)
+        np.testing.assert_allclose(value, -np.log([0.01, 0.5]))  # −ln p for a target of 1
+        np.testing.assert_allclose(slope, [-100.0, -2.0])
+    value, slope = loss_at("mse", np.array([-0.5]), 1.0)
+    assert value[0] == pytest.approx(2.25) and slope[0] == pytest.approx(-3.0)

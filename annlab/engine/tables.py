@@ -26,47 +26,62 @@ def softmax_table(spec: TableSpec) -> SoftmaxTable:
     return SoftmaxTable(spec.classes, tuple(rows), float(np.mean([r.loss for r in rows])))
 
 
+def activation_at(name: str, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """An activation's value and slope ∂a/∂h at each x, exactly (no interpolation)."""
+    x = np.asarray(x, dtype=np.float64)
+    f = ACTIVATIONS[name]
+    with np.errstate(all="ignore"):
+        if name == "softmax":
+            # Softmax needs a vector: unit 0 of softmax([x, 0]) (which is σ(x)) and its slope.
+            a = f.forward(np, np.stack([x, np.zeros_like(x)], axis=-1))[..., 0]
+            return a, a * (1 - a)
+        y = f.forward(np, x)
+        return y, f.derivative(np, x, y)
+
+
+def loss_at(name: str, p: np.ndarray, target: float) -> tuple[np.ndarray, np.ndarray]:
+    """The loss of one prediction p against ``target``, and its slope dC/dp, at each p.
+
+    For categorical cross-entropy there are two classes: the target's class is predicted with
+    p and the other with 1 − p, so C = −t·ln p − (1 − t)·ln(1 − p)."""
+    p = np.asarray(p, dtype=np.float64)
+    loss = LOSSES[name]
+    with np.errstate(all="ignore"):
+        if name == "categorical-cross-entropy":
+            pred = np.stack([p, 1 - p], axis=-1)[..., None, :]
+            y = np.broadcast_to(np.array([target, 1 - target]), pred.shape)
+            slope = loss.gradient(np, pred, y)
+            return loss.value(np, pred, y), slope[..., 0, 0] - slope[..., 0, 1]
+        pred = p[..., None, None]
+        y = np.broadcast_to(np.float64(target), pred.shape)
+        return loss.value(np, pred, y), loss.gradient(np, pred, y)[..., 0, 0]
+
+
 def activation_gallery(spec: GallerySpec) -> Gallery:
     x = np.linspace(spec.x_from, spec.x_to, spec.points)
     curves = []
-    with np.errstate(all="ignore"):
-        for name in spec.functions:
-            f = ACTIVATIONS[name]
-            if name == "softmax":
-                # Softmax needs a vector: show unit 0 of softmax([x, 0]) (= σ(x)) and its slope.
-                h = np.stack([x, np.zeros_like(x)], axis=1)
-                a = f.forward(np, h)
-                y, dy = a[:, 0], (a * (1 - a))[:, 0]
-            else:
-                y = f.forward(np, x)
-                dy = f.derivative(np, x, y)
-            curves.append(Curve(name, f.formula, f.derivative_formula, x, y, dy))
+    for name in spec.functions:
+        f = ACTIVATIONS[name]
+        y, dy = activation_at(name, x)
+        curves.append(Curve(name, f.formula, f.derivative_formula, x, y, dy))
     return Gallery("activations", tuple(curves), spec.cursor)
 
 
+def loss_domain(name: str, spec: GallerySpec) -> np.ndarray:
+    """The predictions a loss is drawn over: cross-entropies only inside (0, 1), where ln is defined."""
+    if "cross-entropy" not in name:
+        return np.linspace(spec.x_from, spec.x_to, spec.points)
+    lo, hi = max(spec.x_from, 1e-3), min(spec.x_to, 1 - 1e-3)
+    if hi <= lo:
+        lo, hi = 1e-3, 1 - 1e-3
+    return np.linspace(lo, hi, spec.points)
+
+
 def loss_gallery(spec: GallerySpec) -> Gallery:
-    """Each loss of one prediction p against the fixed target, for p across the x range
-    (cross-entropies over (0, 1), where log is defined)."""
+    """Each loss of one prediction p against the fixed target, for p across the x range."""
     curves = []
-    with np.errstate(all="ignore"):
-        for name in spec.functions:
-            loss = LOSSES[name]
-            if "cross-entropy" in name:
-                lo, hi = max(spec.x_from, 1e-3), min(spec.x_to, 1 - 1e-3)
-                if hi <= lo:
-                    lo, hi = 1e-3, 1 - 1e-3
-                p = np.linspace(lo, hi, spec.points)
-            else:
-                p = np.linspace(spec.x_from, spec.x_to, spec.points)
-            pred = p[:, None, None]
-            if name == "categorical-cross-entropy":
-                # Two classes: the target's class gets p, the other 1 − p.
-                pred = np.stack([p, 1 - p], axis=1)[:, None, :]
-                y = np.array([[[spec.target, 1 - spec.target]]])
-            else:
-                y = np.full((1, 1, 1), spec.target)
-            values = loss.value(np, pred, y)
-            slope = loss.gradient(np, pred, np.broadcast_to(y, pred.shape))
-            dy = slope[:, 0, 0] - (slope[:, 0, 1] if name == "categorical-cross-entropy" else 0)
-            curves.append(Curve(name, loss.formula, "∂C/∂p", p, values, dy))
+    for name in spec.functions:
+        p = loss_domain(name, spec)
+        values, slopes = loss_at(name, p, spec.target)
+        curves.append(Curve(name, LOSSES[name].formula, "∂C/∂p", p, values, slopes))
     return Gallery("losses", tuple(curves), spec.cursor, spec.target)

@@ -13,6 +13,7 @@ import numpy as np
 from annlab.engine.chain import Chain, bias_name, chain_of_factors, dloss_formula, unit_name, weight_name
 from annlab.engine.gradients import central_difference_check, finite_difference
 from annlab.engine.losses import LOSSES
+from annlab.engine.tables import activation_at, loss_at
 from annlab.engine.network import Network, Parameters
 from annlab.playback.numbers import matrix, num, signed, sparkline
 from annlab.scenario.model import Scenario
@@ -378,8 +379,10 @@ def _gallery(out: _Writer, trace: Trace) -> None:
         out.line(f"{curve.name}: {curve.formula}   ({curve.derivative_formula})")
         inside = [x for x in xs if curve.x[0] <= x <= curve.x[-1]]
         cols = "".join(f" {num(x, 3):>9}" for x in inside)
-        vals = "".join(f" {num(np.interp(x, curve.x, curve.y), 4):>9}" for x in inside)
-        ders = "".join(f" {num(np.interp(x, curve.x, curve.dy), 4):>9}" for x in inside)
+        at = np.array(inside)
+        y, dy = activation_at(curve.name, at) if g.kind == "activations" else loss_at(curve.name, at, g.target or 0.0)
+        vals = "".join(f" {num(v, 4):>9}" for v in y)
+        ders = "".join(f" {num(v, 4):>9}" for v in dy)
         name = "x" if g.kind == "activations" else "p"
         out.line(f"  {name:<6}{cols}")
         out.line(f"  {'value':<6}{vals}")
