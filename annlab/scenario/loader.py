@@ -13,6 +13,7 @@ Scenario files are data: nothing here evaluates, imports or unpickles anything t
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import math
 import re
@@ -35,6 +36,10 @@ MAX_EPOCHS = 10_000_000
 MAX_UNITS = 100_000
 MAX_FILE_BYTES = 5_000_000
 MAX_SWEEP = 100_000
+# What a laptop can hold: weights (each also copied for the gradients and the trace), and one
+# layer's values for every data point at once (h, a and ∂C/∂h are all kept for the first pass).
+MAX_PARAMETERS = 20_000_000
+MAX_VALUES_PER_LAYER = 50_000_000
 PROBABILITY_TOLERANCE = 1e-6
 
 _SECTIONS_BY_KIND = {
@@ -69,8 +74,14 @@ def _read_text(path: Path) -> str:
         raise ScenarioError(name, f"is {len(data):,} bytes; expected a scenario file under {MAX_FILE_BYTES:,} bytes")
     if not data.strip():
         raise ScenarioError(name, "is empty; expected a TOML scenario with at least a [scenario] title")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) and b"\x00" in data:
+        # Some Windows editors save "Unicode" as UTF-16, which looks binary (NUL bytes).
+        raise ScenarioError(name, "is UTF-16 text; expected UTF-8 (save it as UTF-8 in your editor)")
     if b"\x00" in data:
         raise ScenarioError(name, "is a binary file; expected a TOML text file")
+    # A UTF-8 byte order mark (Notepad adds one) is not TOML: tomllib would call line 1 an
+    # "invalid statement", so it is dropped before parsing.
+    data = data.removeprefix(b"\xef\xbb\xbf")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -86,6 +97,10 @@ def _toml_error(path: Path, exc: tomllib.TOMLDecodeError) -> ScenarioError:
         message = message[: match.start()].strip()
     elif "end of document" in message:
         message = message.replace("(at end of document)", "").strip()
+    # tomllib speaks Python: "Cannot declare ('network',) twice", "Illegal character '\\n'".
+    message = re.sub(r"\(((?:'[^']*',? ?)+)\)", lambda m: "[" + ".".join(re.findall(r"'([^']*)'", m.group(1))) + "]", message)
+    if message.startswith("Illegal character '\\n'"):
+        message = "a string is not closed before the end of the line (a quote is missing)"
     return ScenarioError(str(path), f"invalid TOML: {message[:1].lower() + message[1:]}", line=line)
 
 
@@ -102,6 +117,8 @@ def _describe(value: Any) -> str:
         return f"a list of {len(value)}"
     if isinstance(value, dict):
         return "a table"
+    if isinstance(value, (datetime.date, datetime.time)):
+        return f"{value.isoformat()} (a date/time)"
     return repr(value)
 
 
@@ -179,7 +196,8 @@ class _Checker:
             return self.fail(full, "missing; this key is required")
         expected = re.match(r"Expected `(.+?)`(.*?)(?:, got `(.+)`)?$", message)
         if expected:
-            words = " or ".join(_TYPE_WORDS.get(t.strip(), t.strip()) for t in expected.group(1).split("|"))
+            types = [t.strip() for t in expected.group(1).split("|") if t.strip() != "null"]
+            words = " or ".join(_TYPE_WORDS.get(t, t) for t in types)
             bound = expected.group(2).strip()
             found = self.found_at(key)
             return self.fail(key, f"expected {words}{' ' + bound if bound else ''}, found {_describe(found)}")
@@ -234,6 +252,9 @@ class _Checker:
         net, data, training = parsed.network, parsed.data, parsed.training
         sizes = self.layer_sizes(net)
         inputs, targets, origin = self.data(data, sizes)
+        values = inputs.shape[0] * max(sizes)
+        if values > MAX_VALUES_PER_LAYER:
+            raise self.fail("network.layers", f"found {inputs.shape[0]:,} data points × {max(sizes):,} units = {values:,} values in one layer; expected at most {MAX_VALUES_PER_LAYER:,} (fewer points or smaller layers)")
         network = self.network(net, sizes)
         spec = self.training(training, rows=inputs.shape[0], last_activation=network.activations[-1])
         return Scenario(**base, inputs=inputs, targets=targets, data_origin=origin, network=network, training=spec)
@@ -244,7 +265,16 @@ class _Checker:
         for i, units in enumerate(net.layers):
             if not 1 <= units <= MAX_UNITS:
                 raise self.fail(f"network.layers[{i}]", f"found {units}; expected a layer size from 1 to {MAX_UNITS:,}")
+        count = sum(a * b + b for a, b in zip(net.layers, net.layers[1:]))
+        if count > MAX_PARAMETERS:
+            raise self.fail("network.layers", f"found {count:,} parameters; expected at most {MAX_PARAMETERS:,} (smaller layers)")
         return tuple(net.layers)
+
+    def seed(self, key: str, value: int) -> int:
+        # NumPy's generators take seeds ≥ 0 and would raise deep inside a run otherwise.
+        if value < 0:
+            raise self.fail(key, f"found {value}; expected a whole number ≥ 0")
+        return value
 
     def finite(self, key: str, values: Any) -> np.ndarray:
         array = np.asarray(values, dtype=np.float64)
@@ -286,6 +316,7 @@ class _Checker:
         if not 2 <= data.classes <= 100:
             raise self.fail("data.classes", f"found {data.classes}; expected 2 to 100")
         classes = data.classes if data.generator == "spiral" else 2
+        self.seed("data.seed", data.seed)
         x, y = generate(data.generator, data.samples, data.noise, classes, data.seed)
         if x.shape[1] != sizes[0]:
             raise self.fail("network.layers", f"found {sizes[0]} inputs; the {data.generator!r} data have {x.shape[1]}")
@@ -309,7 +340,7 @@ class _Checker:
             weights, biases = self.explicit_parameters(net, sizes)
             origin = "weights from the file"
         else:
-            seed = 0 if net.seed is None else net.seed
+            seed = 0 if net.seed is None else self.seed("network.seed", net.seed)
             weights, biases = initial_parameters(sizes, net.init, seed)
             origin = f"{net.init} initialisation, seed {seed}"
         return NetworkSpec(sizes, tuple(net.activations), net.dtype, weights, biases, origin)
@@ -347,6 +378,7 @@ class _Checker:
                 raise self.fail("training.gradient", f"unknown gradient method {g!r}{_close(g, GRADIENTS)}; expected one of: {', '.join(GRADIENTS)}")
         if len(set(gradients)) != len(gradients):
             raise self.fail("training.gradient", f"found {list(gradients)}; expected each method at most once")
+        self.seed("training.shuffle_seed", t.shuffle_seed)
         if not 1 <= t.epochs <= MAX_EPOCHS:
             raise self.fail("training.epochs", f"found {t.epochs}; expected 1 to {MAX_EPOCHS:,}")
         if not (math.isfinite(t.finite_difference_step) and t.finite_difference_step > 0):
