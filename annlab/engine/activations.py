@@ -51,8 +51,11 @@ def _relu(xp: Any, h: Array) -> Array:
 
 def _softmax(xp: Any, h: Array) -> Array:
     # Subtracting each row's maximum leaves softmax unchanged and keeps exp() ≤ 1, so logits
-    # of ±1000 give exact 0s and 1s instead of the chapter's inf/inf = nan.
-    shifted = h - h.max(axis=-1, keepdims=True)
+    # of ±1000 give exact 0s and 1s instead of the chapter's inf/inf = nan. Logits near the
+    # float range (1e308 − (−1e308)) overflow the subtraction to −inf, and exp(−inf) = 0 is the
+    # right limit: that expected overflow is silenced, as in the sigmoid.
+    with _quiet(xp):
+        shifted = h - h.max(axis=-1, keepdims=True)
     e = xp.exp(shifted)
     return e / e.sum(axis=-1, keepdims=True)
 

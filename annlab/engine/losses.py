@@ -43,7 +43,10 @@ def _mae(xp: Any, p: Array, y: Array) -> Array:
 
 
 def _clip(xp: Any, p: Array) -> Array:
-    return xp.clip(p, EPSILON, 1 - EPSILON)
+    # In float32, 1 − 1e-15 rounds to 1 and ln(1 − p) would be −inf (0·−inf = nan for y = 1):
+    # the margin is never finer than the dtype's own spacing near 1. float64 keeps 1e-15.
+    eps = max(EPSILON, float(xp.finfo(p.dtype).eps)) if p.dtype.kind == "f" else EPSILON
+    return xp.clip(p, eps, 1 - eps)
 
 
 def _bce(xp: Any, p: Array, y: Array) -> Array:
