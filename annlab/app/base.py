@@ -1,0 +1,41 @@
+"""What every annlab screen shares: the scenario it shows and the "too small" message."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+from annlab.scenario.model import Scenario
+
+MIN_WIDTH, MIN_HEIGHT = 60, 20
+
+# Screens get a class per size band; the stylesheet hides everything but the message below
+# MIN_WIDTH × MIN_HEIGHT, so a tiny terminal never shows a garbled layout.
+HORIZONTAL = [(0, "-too-narrow"), (MIN_WIDTH, "-narrow"), (110, "-wide")]
+VERTICAL = [(0, "-too-short"), (MIN_HEIGHT, "-short"), (36, "-tall")]
+
+
+class TooSmall(Static):
+    def __init__(self) -> None:
+        super().__init__(
+            f"Make the window larger:\nannlab needs at least {MIN_WIDTH}×{MIN_HEIGHT} characters.",
+            id="too-small",
+        )
+
+
+class LabScreen(Screen):
+    HORIZONTAL_BREAKPOINTS = HORIZONTAL
+    VERTICAL_BREAKPOINTS = VERTICAL
+
+    def __init__(self, scenario: Scenario):
+        super().__init__()
+        self.scenario = scenario
+
+    def compose_small(self) -> ComposeResult:
+        yield TooSmall()
+
+
+class LabModal(ModalScreen):
+    HORIZONTAL_BREAKPOINTS = HORIZONTAL
+    VERTICAL_BREAKPOINTS = VERTICAL

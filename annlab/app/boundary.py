@@ -1,0 +1,66 @@
+"""The decision-boundary map of a 2-D classifier, drawn in the terminal.
+
+Every character cell is a point of the input plane, its background the class the network
+predicts there (from ``annlab.engine.boundary``); the data points are drawn on top in their
+true class's colour, so a point on the wrong colour is one the network gets wrong. It follows
+the cursor's epoch, and so moves as training runs when the cursor follows it (G, or play).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.text import Text
+
+from annlab.app.panels import LabPanel
+from annlab.app.view import View
+from annlab.engine.boundary import cell_of, class_grid, plane_bounds
+
+CLASS_STYLES = 6  # lab--class-0 … lab--class-5 in the stylesheet; more classes reuse them
+
+
+class BoundaryPanel(LabPanel):
+    COMPONENT_CLASSES = LabPanel.COMPONENT_CLASSES | {f"lab--class-{k}" for k in range(CLASS_STYLES)} | {
+        f"lab--region-{k}" for k in range(CLASS_STYLES)
+    }
+
+    def draw(self, view: View):
+        s = view.session
+        inputs, targets = s.scenario.inputs, s.scenario.targets
+        assert inputs is not None and targets is not None
+        columns = max(10, min(self.size.width - 2 if self.size.width else 40, 80))
+        rows = max(5, min(self.size.height - 3 if self.size.height else 12, 24))
+        # The parameters after this epoch's update once the update step is reached, else before.
+        if view.step.kind == "update" and view.record is not None:
+            weights, biases = view.record.weights, view.record.biases
+            when = f"after epoch {view.epoch:,}"
+        else:
+            weights, biases = view.values.weights, view.values.biases
+            when = f"at the start of epoch {view.epoch:,}"
+        x_range, y_range = plane_bounds(inputs)
+        grid = class_grid(s.activations, weights, biases, x_range, y_range, columns, rows)
+        labels = targets.argmax(axis=1) if targets.shape[1] > 1 else (targets[:, 0] >= 0.5).astype(int)
+        cells = cell_of(inputs, x_range, y_range, columns, rows)
+        marks: dict[tuple[int, int], int] = {}
+        for (r, c), label in zip(cells.tolist(), labels.tolist()):
+            marks[(r, c)] = label
+        text = Text()
+        for r in range(rows):
+            for c in range(columns):
+                region = self.paint(f"region-{grid.classes[r, c] % CLASS_STYLES}")
+                if (r, c) in marks:
+                    label = marks[(r, c)]
+                    text.append("●", style=region + self.paint(f"class-{label % CLASS_STYLES}"))
+                else:
+                    text.append(" ", style=region)
+            text.append("\n")
+        predicted = grid_predictions(view, weights, biases)
+        accuracy = float(np.mean(predicted == labels)) if labels.size else float("nan")
+        text.append(f"{when}: {accuracy:.0%} of the {labels.size} points on their own colour", style=self.paint("dim"))
+        return text
+
+
+def grid_predictions(view: View, weights, biases) -> np.ndarray:
+    from annlab.engine.boundary import predict
+
+    out = predict(view.session.activations, weights, biases, view.session.scenario.inputs)
+    return out.argmax(axis=1) if out.shape[1] > 1 else (out[:, 0] >= 0.5).astype(int)

@@ -1,0 +1,169 @@
+"""The app's pop-up screens: the scenario picker, the help, the scenario's summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from annlab.app.base import LabModal, TooSmall
+from annlab.errors import ScenarioError
+from annlab.scenario.bundled import bundled_scenarios
+
+
+class PickerScreen(LabModal):
+    """Bundled scenarios with their titles and summaries, and a box for any file path."""
+
+    BINDINGS = [Binding("escape", "dismiss", "close")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="picker", classes="dialog"):
+            yield Label("Open a scenario", classes="dialog-title")
+            options = []
+            for entry in bundled_scenarios():
+                prompt = Text()
+                prompt.append(entry.title, style="bold")
+                prompt.append(f"  ({entry.name})\n", style="dim")
+                summary = " ".join(entry.summary.split())
+                prompt.append(summary[:150] + ("…" if len(summary) > 150 else ""), style="dim")
+                options.append(Option(prompt, id=entry.name))
+            yield OptionList(*options, id="picker-list")
+            yield Input(placeholder="…or type a scenario file's path and press Enter", id="picker-path")
+            yield Static("", id="picker-error")
+            yield Label("↑↓ choose · Enter open · Tab to the path box · Esc close", classes="dialog-hint")
+        yield TooSmall()
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self._open(str(event.option.id))
+
+    @on(Input.Submitted)
+    def _typed(self, event: Input.Submitted) -> None:
+        if event.value.strip():
+            self._open(event.value.strip())
+
+    def _open(self, name: str) -> None:
+        try:
+            self.app.open_scenario_named(name)  # type: ignore[attr-defined]
+        except ScenarioError as exc:
+            # The same one line that `annlab play` prints.
+            self.query_one("#picker-error", Static).update(Text(str(exc), style="bold red"))
+
+
+class ScenarioCommands(Provider):
+    """The command palette's entries: open any bundled scenario."""
+
+    def _commands(self):
+        return [(f"Open scenario: {e.title}", e.name, " ".join(e.summary.split())[:120]) for e in bundled_scenarios()]
+
+    async def discover(self) -> Hits:
+        for text, name, help_text in self._commands():
+            yield DiscoveryHit(text, self._opener(name), help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for text, name, help_text in self._commands():
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), self._opener(name), help=help_text)
+
+    def _opener(self, name: str):
+        def open_it() -> None:
+            try:
+                self.app.open_scenario_named(name)  # type: ignore[attr-defined]
+            except ScenarioError as exc:
+                self.app.notify(str(exc), severity="error")
+
+        return open_it
+
+
+HELP = """\
+[b]Stepping through training[/b]
+  n or →      next step          p or ←     previous step (values come back exactly)
+  space       play or pause      + / −      play faster / slower
+  e           finish the epoch   G          run to the end (and follow training)
+  r           reset to the initial weights
+  [ / ]       choose the parameter the chain rule follows (or click a weight)
+  d           next data point    u          next run (learning rate / gradient method)
+  f           full precision     c          dim what does not touch the parameter (on/off)
+  l           change the learning rate, epochs, gradient method, dtype or backend
+  x           stop training      PgUp/PgDn  scroll the panels
+
+[b]Everywhere[/b]
+  o           open a scenario    ctrl+p     the command palette (also opens scenarios)
+  s           the scenario's summary
+  ?           this help          q          quit
+
+[b]The order of one epoch[/b]
+  1. forward, layer by layer: the pre-activation h = a·W + b, then the activation a = f(h)
+  2. the loss C
+  3. backward, layer by layer, output first: ∂C/∂a, ∂C/∂h = ∂C/∂a·f'(h), ∂C/∂W, ∂C/∂b
+  4. the update: every parameter moves by −lr × its gradient
+  5. then the next epoch, from the updated parameters
+
+[b]What the colours mean[/b]
+  [$text-primary]forward[/]     values the forward pass computed (pre-activations, activations, loss)
+  [$text-warning]backward[/]    gradients from the backward pass, and the update
+  [$text-success reverse]chosen[/]      the parameter the chain-rule panel follows
+  [$text-accent b]current[/]     the value the current step computes
+  [dim]dimmed[/]      weights and units that do not touch the chosen parameter
+  [$text-error]red[/]         divergence, and checks that disagree
+
+[b]The panels[/b]
+  The network   layers as columns: each unit's h, a and ∂C/∂h for the chosen data point.
+                Beneath, each layer's weights W (rows: the unit below, last row: the bias b),
+                with ∂C/∂W under each weight after that layer's backward step and → the new
+                value at the update.
+  The step      the current step's formula, then the same formula with the numbers put in.
+  Chain rule    ∂C/∂θ for the chosen parameter as a product of factors, as the chapter writes
+                ∂C/∂w11; beside it the chapter's finite difference and a central difference,
+                with their relative error.
+  Charts        the loss per epoch (one line per run; log10 when it spans decades) and the
+                chosen parameter per epoch; the red line marks the current epoch. With many
+                learning rates: the final loss against the learning rate, divergence in red.
+  Boundary      for 2-D classifiers: the class predicted at each point of the plane, with the
+                data points on top in their true class's colour.
+
+[b]Other scenarios[/b]
+  Softmax table   ↑/↓ choose a row; its bar chart is beside the table.
+  Galleries       ←/→ move the cursor x (shift for big steps); t changes the loss target.
+"""
+
+
+class HelpScreen(LabModal):
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "close")]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help", classes="dialog"):
+            yield Label("annlab: keys and what the panels mean", classes="dialog-title")
+            yield Static(HELP, id="help-text")
+            yield Label("Esc or ? to close · ↑↓ to scroll", classes="dialog-hint")
+        yield TooSmall()
+
+    def on_mount(self) -> None:
+        self.query_one("#help").focus()
+
+
+class SummaryScreen(LabModal):
+    BINDINGS = [Binding("escape,s,q", "dismiss", "close")]
+
+    def __init__(self, title: str, summary: str, path: Path):
+        super().__init__()
+        self._title, self._summary, self._path = title, summary, path
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="summary", classes="dialog"):
+            yield Label(self._title, classes="dialog-title", markup=False)
+            yield Static(" ".join(self._summary.split()) or "(this scenario has no summary)", markup=False)
+            yield Label(f"from {self._path} · Esc or s to close", classes="dialog-hint", markup=False)
+        yield TooSmall()

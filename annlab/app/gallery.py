@@ -1,0 +1,191 @@
+"""The scenarios without training: the softmax/cross-entropy table and the two galleries."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, VerticalScroll
+from textual.widgets import DataTable, Footer, Header, Static
+
+from annlab.app.base import LabScreen
+from annlab.app.charts import BarChart, FunctionChart
+from annlab.engine.tables import activation_at, activation_gallery, loss_at, loss_gallery, softmax_table
+from annlab.playback.numbers import num
+from annlab.scenario.model import Scenario
+
+
+class TableScreen(LabScreen):
+    """One row per image, one column per class; the target cell highlighted; each row's loss."""
+
+    BINDINGS = [
+        Binding("n", "row(1)", "next row", show=False),
+        Binding("p", "row(-1)", "previous row", show=False),
+    ]
+
+    def __init__(self, scenario: Scenario):
+        super().__init__(scenario)
+        assert scenario.table is not None
+        self.table = softmax_table(scenario.table)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="body"):
+            with Horizontal(classes="row", id="table-row"):
+                yield DataTable(id="softmax", cursor_type="row", zebra_stripes=False, classes="panel")
+                yield BarChart(id="bars", classes="chart")
+            yield Static(id="explain", classes="panel")
+        yield from self.compose_small()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = self.scenario.title
+        t = self.table
+        grid = self.query_one(DataTable)
+        grid.border_title = "softmax outputs (each row sums to 1) and −ln p(target)"
+        grid.add_column("image", key="image")
+        grid.add_column("target", key="target")
+        for c in t.classes:
+            grid.add_column(Text(c), key=c)
+        grid.add_column("−ln p(target)", key="loss")
+        for k, row in enumerate(t.rows):
+            cells: list = [str(k + 1), Text(row.target)]
+            for c, p in zip(t.classes, row.probabilities):
+                style = "bold reverse" if c == row.target else ""
+                cells.append(Text(f"{p:.4f}", style=style, justify="right"))
+            cells.append(Text(f"{row.loss:.4f}", justify="right"))
+            grid.add_row(*cells, key=str(k))
+        grid.add_row("", Text("mean", style="bold"), *([""] * len(t.classes)), Text(f"{t.mean_loss:.4f}", style="bold", justify="right"), key="mean")
+        grid.focus()
+        self._explain(0)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._explain(event.cursor_row)
+
+    def action_row(self, delta: int) -> None:
+        grid = self.query_one(DataTable)
+        grid.move_cursor(row=max(0, min(len(self.table.rows) - 1, grid.cursor_row + delta)))
+
+    def _explain(self, index: int) -> None:
+        t = self.table
+        if index >= len(t.rows):  # the mean row
+            text = Text(f"The table's loss is the mean of the rows' losses: "
+                        f"({' + '.join(f'{r.loss:.4f}' for r in t.rows)}) / {len(t.rows)} = {t.mean_loss:.4f}")
+            self.query_one(Static).update(text)
+            return
+        row = t.rows[index]
+        target = t.classes.index(row.target)
+        p = float(row.probabilities[target])
+        self.query_one(BarChart).draw_bars(f"image {index + 1}: p per class (target {row.target})", list(t.classes),
+                                           [float(v) for v in row.probabilities], target)
+        text = Text()
+        text.append(f"Image {index + 1}, target {row.target}: ", style="bold")
+        text.append(f"p({row.target}) = {p:.4f}, so its loss is −ln {p:.4f} = {row.loss:.4f}.\n")
+        text.append(f"The row sums to {float(row.probabilities.sum()):.4f}. ")
+        if row.logits is not None:
+            text.append(f"Logits {', '.join(num(v, 4) for v in row.logits)} → softmax e^hi/Σe^hj. ")
+        best = int(np.argmax(row.probabilities))
+        if best == target and p >= 0.8:
+            text.append("Confident and right: a small loss.")
+        elif best == target:
+            text.append("Right but unsure: a moderate loss.")
+        elif np.isclose(row.probabilities, row.probabilities[0]).all():
+            text.append(f"No idea at all: every class gets 1/{len(t.classes)}, the loss is ln {len(t.classes)}.")
+        else:
+            text.append(f"Wrong: the network prefers {t.classes[best]} ({float(row.probabilities[best]):.4f}); "
+                        f"the less it gives the target, the larger −ln p grows.")
+        text.append(f"\nCategorical cross-entropy of the table = mean of the rows' losses = {t.mean_loss:.4f}.", style="dim")
+        self.query_one("#explain", Static).update(text)
+
+
+class GalleryScreen(LabScreen):
+    """Each function plotted over its range, with the values at a movable cursor."""
+
+    BINDINGS = [
+        Binding("right,n", "move(1)", "cursor →", priority=True),
+        Binding("left,p", "move(-1)", "cursor ←", priority=True),
+        Binding("shift+right,N", "move(10)", "big step →", show=False, priority=True),
+        Binding("shift+left,P", "move(-10)", "big step ←", show=False, priority=True),
+        Binding("t", "target", "loss target", show=False),
+    ]
+
+    def __init__(self, scenario: Scenario):
+        super().__init__(scenario)
+        assert scenario.gallery is not None
+        self.spec = scenario.gallery
+        self.losses = scenario.kind == "losses"
+        self._build()
+
+    def _build(self) -> None:
+        self.gallery = loss_gallery(self.spec) if self.losses else activation_gallery(self.spec)
+        self.cursor = float(np.clip(self.spec.cursor, self.spec.x_from, self.spec.x_to))
+        self.step = (self.spec.x_to - self.spec.x_from) / 100
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="body"):
+            yield Static(id="values", classes="panel")
+            with Grid(id="gallery"):
+                for curve in self.gallery.curves:
+                    yield FunctionChart(id=f"chart-{curve.name}", classes="chart")
+        yield from self.compose_small()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = self.scenario.title
+        self.query_one("#values").border_title = "values at the cursor (← → to move)"
+        self.query_one("#body").focus()
+        self._draw()
+
+    def action_move(self, steps: int) -> None:
+        self.cursor = float(np.clip(round((self.cursor + steps * self.step) / self.step) * self.step, self.spec.x_from, self.spec.x_to))
+        self._draw()
+
+    def action_target(self) -> None:
+        if not self.losses:
+            return
+        targets = (1.0, 0.0)
+        nxt = targets[(targets.index(self.spec.target) + 1) % 2] if self.spec.target in targets else 1.0
+        self.spec = replace(self.spec, target=nxt)
+        cursor = self.cursor
+        self._build()
+        self.cursor = cursor
+        self._draw()
+
+    def _draw(self) -> None:
+        g = self.gallery
+        name = "p" if self.losses else "x"
+        table = Table(box=None, padding=(0, 2, 0, 0), expand=False)
+        for col in ("function", "formula", f"value at {name} = {num(self.cursor, 4)}", "slope there"):
+            table.add_column(col, no_wrap=False)
+        for curve in g.curves:
+            # Exact values at the cursor (not read off the plotted points).
+            inside = not (self.losses and "cross-entropy" in curve.name) or 0 < self.cursor < 1
+            if self.losses:
+                at = loss_at(curve.name, np.array(self.cursor), g.target or 0.0)
+            else:
+                at = activation_at(curve.name, np.array(self.cursor))
+            value = num(float(at[0]), 5) if inside else f"only for {name} in (0, 1), where ln is defined"
+            slope = num(float(at[1]), 5) if inside else "—"
+            formula = curve.formula if self.losses else f"{curve.formula}\n{curve.derivative_formula}"
+            table.add_row(Text(curve.name, style="bold"), Text(formula), Text(value), Text(slope))
+        head = Text()
+        if self.losses:
+            head.append(f"Each loss for one prediction p against the target y = {num(g.target or 0)} (t: change the target).\n", style="dim")
+        else:
+            head.append("Each activation a = f(h) and its derivative f'(h), the factor ∂a/∂h the chain rule multiplies in.\n", style="dim")
+        from rich.console import Group
+
+        self.query_one("#values", Static).update(Group(head, table))
+        for curve in g.curves:
+            chart = self.query_one(f"#chart-{curve.name}", FunctionChart)
+            lines = [(curve.name, curve.y), ("slope" if self.losses else "derivative", curve.dy)]
+            finite = np.concatenate([curve.y[np.isfinite(curve.y)], curve.dy[np.isfinite(curve.dy)]])
+            ylim = None
+            if self.losses and finite.size:
+                ylim = (float(min(finite.min(), 0)), float(min(finite.max(), 10)))
+            chart.draw_function(f"{curve.name}: {curve.formula}", curve.x, lines, self.cursor, ylim)

@@ -1,0 +1,419 @@
+"""The training screen's text panels: the network, the current step's formula, the chain rule.
+
+Colours carry meaning, and come from the stylesheet (``annlab.tcss``) through component
+classes so that every theme gets readable ones:
+
+* ``lab--forward``  values the forward pass computed (and the step being computed now);
+* ``lab--backward`` gradients, from the backward pass, and the update;
+* ``lab--chosen``   the parameter the chain-rule panel follows;
+* ``lab--dim``      what does not touch the chosen parameter (as the chapter greys it out);
+* ``lab--label``    names and headings; ``lab--bad`` divergence and failed checks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+from annlab.app.session import gradient_of, relative_error
+from annlab.app.view import View
+from annlab.engine.activations import ACTIVATIONS
+from annlab.engine.chain import bias_name, dloss_formula, unit_name, weight_name
+from annlab.engine.losses import LOSSES
+
+MAX_UNITS = 6  # units per layer drawn as nodes; the rest are counted
+MAX_COLUMNS = 4  # weight-matrix columns drawn
+MAX_ROWS = 6  # weight-matrix rows drawn
+MAX_TERMS = 4  # terms of a sum written out
+SYMBOL = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu", "linear": "linear", "softmax": "softmax"}
+
+
+class LabPanel(Static):
+    """A text panel that draws a ``View`` with the meaning-carrying styles."""
+
+    COMPONENT_CLASSES = {"lab--forward", "lab--backward", "lab--chosen", "lab--dim", "lab--label", "lab--bad", "lab--current"}
+
+    def paint(self, name: str):
+        return self.get_component_rich_style(f"lab--{name}", partial=True)
+
+    def show(self, view: View) -> None:
+        self.update(self.draw(view))
+
+    def draw(self, view: View):  # pragma: no cover - every panel overrides it
+        raise NotImplementedError
+
+
+def _sizes(view: View) -> tuple[int, ...]:
+    return view.session.layer_sizes
+
+
+def _shown(count: int, limit: int) -> list[int]:
+    return list(range(min(count, limit)))
+
+
+class NetworkPanel(LabPanel):
+    """Layers as columns of nodes with their values; the weights and their gradients beneath."""
+
+    def draw(self, view: View):
+        return Group(self._draw_nodes(view), Text(""), self._draw_weights(view))
+
+    def _on_path(self, view: View, layer: int, unit: int) -> bool:
+        chain = view_chain(view)
+        return not view.dim_off_path or chain is None or (layer, unit) in chain.path_units
+
+    def _draw_nodes(self, view: View) -> Table:
+        sizes = _sizes(view)
+        point = view.point
+        table = Table(box=None, padding=(0, 2, 0, 0), show_edge=False, expand=False)
+        table.add_column(Text("inputs", style=self.paint("label")), no_wrap=True)
+        for l in range(1, len(sizes)):
+            name = view.session.activations[l - 1]
+            where = "output" if l == view.layers else f"layer {l}"
+            table.add_column(Text(f"{where} · {name}", style=self.paint("label")), no_wrap=True)
+        rows = max(min(s, MAX_UNITS) for s in sizes)
+        for r in range(rows):
+            cells = []
+            for l, size in enumerate(sizes):
+                if r >= size or r >= MAX_UNITS:
+                    cells.append(Text(f"… {size - MAX_UNITS} more" if r == MAX_UNITS - 1 and size > MAX_UNITS else ""))
+                    continue
+                cells.append(self._draw_node(view, l, r, point))
+            table.add_row(*cells)
+        last_more = [Text(f"… {s - MAX_UNITS} more", style=self.paint("dim")) if s > MAX_UNITS else Text("") for s in sizes]
+        if any(s > MAX_UNITS for s in sizes):
+            table.add_row(*last_more)
+        # The targets beside the output, and the loss once computed.
+        y = view.values.targets[point]
+        tail = [Text("")] * (len(sizes) - 1)
+        target = Text("y = " + ", ".join(view.n(v) for v in y[:MAX_UNITS]), style=self.paint("label"))
+        if view.loss_done():
+            target.append(f"\nC = {view.n(view.values.loss)}", style=self.paint("forward"))
+        table.add_row(Text(f"data point {point + 1} of {view.point_count()}", style=self.paint("dim")), *tail[:-1], target)
+        return table
+
+    def _draw_node(self, view: View, layer: int, unit: int, point: int) -> Text:
+        sizes = _sizes(view)
+        dim = not self._on_path(view, layer, unit)
+        text = Text()
+        if layer == 0:
+            text.append(f"{unit_name('a', 0, unit, sizes)} ", style=self.paint("label"))
+            text.append(view.n(view.values.inputs[point, unit]), style=self.paint("forward"))
+        else:
+            values = view.values.layers[layer - 1]
+            for kind, array in (("h", values.pre_activation), ("a", values.activation)):
+                step_kind = "pre" if kind == "h" else "act"
+                name = unit_name(kind, layer, unit, sizes)
+                text.append(f"{name} ", style=self.paint("label"))
+                if view.forward_done(layer, step_kind):
+                    style = self.paint("current") if view.is_current(layer, step_kind) else self.paint("forward")
+                    text.append(view.n(array[point, unit]), style=style)
+                else:
+                    text.append("·", style=self.paint("dim"))
+                text.append("\n")
+            text.append("∂C/∂h ", style=self.paint("label"))
+            if view.backward_done(layer):
+                style = self.paint("current") if view.is_current(layer, "back") else self.paint("backward")
+                text.append(view.n(values.delta[point, unit]), style=style)
+            else:
+                text.append("·", style=self.paint("dim"))
+        if dim:
+            text.stylize(self.paint("dim"))
+        return text
+
+    def _draw_weights(self, view: View) -> Table:
+        sizes = _sizes(view)
+        outer = Table(box=None, padding=(0, 3, 0, 0), show_header=False, expand=False)
+        blocks = []
+        for l in range(1, len(sizes)):
+            blocks.append(self._draw_matrix(view, l))
+        for b in blocks:
+            outer.add_column(no_wrap=True)
+        outer.add_row(*blocks)
+        return outer
+
+    def _draw_matrix(self, view: View, layer: int) -> Table:
+        sizes = _sizes(view)
+        w, b = view.values.weights[layer - 1], view.values.biases[layer - 1]
+        lv = view.values.layers[layer - 1]
+        record = view.record if view.step.kind == "update" else None
+        chain = view_chain(view)
+        title = Text(f"W{layer}", style=self.paint("label"))
+        if view.backward_done(layer):
+            title.append("  ∂C/∂W", style=self.paint("backward"))
+        if record is not None:
+            title.append("  → new", style=self.paint("backward"))
+        table = Table(box=None, padding=(0, 1, 0, 0), title=title, title_justify="left", expand=False)
+        table.add_column("", no_wrap=True)
+        cols = _shown(sizes[layer], MAX_COLUMNS)
+        for j in cols:
+            table.add_column(Text(unit_name("h", layer, j, sizes), style=self.paint("label")), no_wrap=True, justify="right")
+        if sizes[layer] > MAX_COLUMNS:
+            table.add_column(Text(f"+{sizes[layer] - MAX_COLUMNS}", style=self.paint("dim")))
+        rows = _shown(sizes[layer - 1], MAX_ROWS)
+        for i in rows + [-1]:
+            label = unit_name("a", layer - 1, i, sizes) if i >= 0 else bias_name(layer, 0).split("[")[0]
+            cells = [Text(label, style=self.paint("label"))]
+            for j in cols:
+                if i >= 0:
+                    kind, name, value, grad = "weight", weight_name(layer, i, j), w[i, j], lv.weight_gradient[i, j]
+                    new = record.weights[layer - 1][i, j] if record is not None else None
+                    on_path = chain is None or (layer, i, j) in chain.path_weights
+                    args = f"'weight',{layer},{i},{j}"
+                else:
+                    kind, name, value, grad = "bias", bias_name(layer, j), b[j], lv.bias_gradient[j]
+                    new = record.biases[layer - 1][j] if record is not None else None
+                    on_path = chain is None or (kind == view.parameter.kind and layer == view.parameter.layer and j == view.parameter.i)
+                    args = f"'bias',{layer},{j},0"
+                chosen = view.parameter.kind == kind and view.parameter.name == name
+                cell = Text(view.n(value), style=self.paint("chosen") if chosen else "")
+                if view.backward_done(layer):
+                    cell.append("\n" + view.n(grad), style=self.paint("backward"))
+                if new is not None:
+                    cell.append("\n→" + view.n(new), style=self.paint("backward"))
+                if view.dim_off_path and not on_path and not chosen:
+                    cell.stylize(self.paint("dim"))
+                # Clicking a weight picks it for the chain-rule panel.
+                cell.stylize(f"@click=screen.pick({args})")
+                cells.append(cell)
+            if sizes[layer] > MAX_COLUMNS:
+                cells.append(Text("…", style=self.paint("dim")))
+            table.add_row(*cells)
+            if i == rows[-1] and sizes[layer - 1] > MAX_ROWS:
+                table.add_row(Text(f"+{sizes[layer - 1] - MAX_ROWS}", style=self.paint("dim")))
+        return table
+
+
+def view_chain(view: View):
+    """The chain of factors for the chosen parameter at this epoch (cached on the session)."""
+    return view.session.chain(view.values, view.parameter)
+
+
+# --- the step panel -----------------------------------------------------------------------
+
+
+class StepPanel(LabPanel):
+    """The current step's formula, then the same formula with the numbers put in."""
+
+    def draw(self, view: View):
+        s = view.step
+        head = Text()
+        head.append(f"Epoch {view.epoch:,}", style=self.paint("label"))
+        head.append(f" · {_step_title(view)}", style=self.paint("backward" if s.phase == "backward" else "forward"))
+        if view.point_count() > 1 and s.kind in ("pre", "act", "back"):
+            head.append(f" · data point {view.point + 1} of {view.point_count()} (d: next)", style=self.paint("dim"))
+        body = {
+            "start": self._draw_start,
+            "pre": self._draw_pre,
+            "act": self._draw_act,
+            "loss": self._draw_loss,
+            "back": self._draw_back,
+            "update": self._draw_update,
+        }[s.kind](view)
+        return Group(head, *body)
+
+    def _draw_start(self, view: View) -> list:
+        x = view.values.inputs[view.point]
+        y = view.values.targets[view.point]
+        lines = [
+            Text(f"The parameters at the start of epoch {view.epoch:,} are in the weight tables (W, b)."),
+            Text(f"Data point {view.point + 1} of {view.point_count()}: x = ({', '.join(view.n(v) for v in x[:8])}"
+                 f"{', …' if x.size > 8 else ''}), y = ({', '.join(view.n(v) for v in y[:8])})"),
+            Text("Next: the forward pass, one layer at a time.", style=self.paint("dim")),
+        ]
+        if view.epoch == 1:
+            lines.insert(0, Text(f"Initial parameters: {view.session.scenario.network.origin}.", style=self.paint("dim")))  # type: ignore[union-attr]
+        return lines
+
+    def _draw_pre(self, view: View) -> list:
+        l = view.step.layer
+        sizes = _sizes(view)
+        below = view.below(l)[view.point]
+        w, b = view.values.weights[l - 1], view.values.biases[l - 1]
+        h = view.values.layers[l - 1].pre_activation[view.point]
+        lines = [Text(f"h{l} = a{l - 1}·W{l} + b{l}: each unit sums its inputs times their weights, plus its bias", style=self.paint("dim"))]
+        for j in _shown(sizes[l], MAX_UNITS):
+            name = unit_name("h", l, j, sizes)
+            n_in = sizes[l - 1]
+            if n_in <= MAX_TERMS:
+                symbols = " + ".join(f"{unit_name('a', l - 1, i, sizes)}·{weight_name(l, i, j)}" for i in range(n_in))
+                numbers = " + ".join(f"{view.signed(below[i])}·{view.signed(w[i, j])}" for i in range(n_in))
+            else:
+                symbols = f"Σ over {n_in} inputs of a·W{l}[i,{j + 1}]"
+                numbers = " + ".join(f"{view.signed(below[i])}·{view.signed(w[i, j])}" for i in range(2)) + " + …"
+            line = Text(f"{name} = {symbols} + {bias_name(l, j)}\n", style=self.paint("label"))
+            line.append(" " * len(name) + f" = {numbers} + {view.signed(b[j])} = ")
+            line.append(view.n(h[j]), style=self.paint("current"))
+            lines.append(line)
+        if sizes[l] > MAX_UNITS:
+            lines.append(Text(f"… and {sizes[l] - MAX_UNITS} more units, the same way", style=self.paint("dim")))
+        return lines
+
+    def _draw_act(self, view: View) -> list:
+        l = view.step.layer
+        sizes = _sizes(view)
+        name = view.session.activations[l - 1]
+        values = view.values.layers[l - 1]
+        fn = ACTIVATIONS[name]
+        lines = [Text(fn.formula, style=self.paint("dim"))]
+        for j in _shown(sizes[l], MAX_UNITS):
+            a, h = unit_name("a", l, j, sizes), unit_name("h", l, j, sizes)
+            line = Text()
+            if name == "softmax":
+                line.append(f"{a} = e^{h} / Σ_k e^h{l}k = ")
+            else:
+                line.append(f"{a} = {SYMBOL[name]}({h}) = {SYMBOL[name]}({view.n(values.pre_activation[view.point, j])}) = ")
+            line.append(view.n(values.activation[view.point, j]), style=self.paint("current"))
+            lines.append(line)
+        if sizes[l] > MAX_UNITS:
+            lines.append(Text(f"… and {sizes[l] - MAX_UNITS} more units", style=self.paint("dim")))
+        return lines
+
+    def _draw_loss(self, view: View) -> list:
+        loss = LOSSES[view.session.loss_name]
+        p = view.values
+        m = p.predictions.size
+        lines = [Text(loss.formula, style=self.paint("dim"))]
+        pairs = ", ".join(
+            f"({', '.join(view.n(v) for v in p.predictions[k][:4])} vs {', '.join(view.n(v) for v in p.targets[k][:4])})"
+            for k in range(min(3, p.predictions.shape[0]))
+        )
+        more = f", … {p.predictions.shape[0] - 3} more" if p.predictions.shape[0] > 3 else ""
+        lines.append(Text(f"ŷ vs y: {pairs}{more}"))
+        if view.session.loss_name == "mse" and m <= 4:
+            terms = " + ".join(f"({view.n(a)} − {view.n(b)})²" for a, b in zip(p.predictions.reshape(-1), p.targets.reshape(-1)))
+            line = Text(f"C = (1/{m})·[{terms}] = ")
+        else:
+            line = Text(f"C (m = {m} values) = ")
+        line.append(view.n(p.loss), style=self.paint("current"))
+        lines.append(line)
+        return lines
+
+    def _draw_back(self, view: View) -> list:
+        l = view.step.layer
+        sizes = _sizes(view)
+        values = view.values.layers[l - 1]
+        activation = view.session.activations[l - 1]
+        pt = view.point
+        lines: list = []
+        units = _shown(sizes[l], min(MAX_UNITS, 3))
+        for j in units:
+            a, h = unit_name("a", l, j, sizes), unit_name("h", l, j, sizes)
+            if l == view.layers:
+                if ACTIVATIONS[activation].elementwise:
+                    line = Text(f"∂C/∂{a} = {dloss_formula(view.session.loss_name)} = {view.n(values.upstream[pt, j])}")
+                else:
+                    line = Text(f"∂C/∂{h} = softmax with the loss, (p − y)/m = ")
+                    line.append(view.n(values.delta[pt, j]), style=self.paint("current"))
+                    lines.append(line)
+                    continue
+            else:
+                above = view.values.layers[l]
+                w_above = view.values.weights[l]
+                n_above = sizes[l + 1]
+                terms = " + ".join(f"{view.signed(above.delta[pt, k])}·{view.signed(w_above[j, k])}" for k in range(min(n_above, 3)))
+                line = Text(f"∂C/∂{a} = Σ_k ∂C/∂h{l + 1}k·W{l + 1}[{j + 1},k] = {terms}{' + …' if n_above > 3 else ''} = {view.n(values.upstream[pt, j])}")
+            lines.append(line)
+            d = Text(f"∂C/∂{h} = ∂C/∂{a}·{SYMBOL[activation]}'({h}) = {view.signed(values.upstream[pt, j])}·{view.signed(values.activation_derivative[pt, j])} = ")
+            d.append(view.n(values.delta[pt, j]), style=self.paint("current"))
+            lines.append(d)
+        if sizes[l] > len(units):
+            lines.append(Text(f"… and {sizes[l] - len(units)} more units (their ∂C/∂h are in the network panel)", style=self.paint("dim")))
+        m = view.point_count()
+        src = unit_name("a", l - 1, 0, sizes)
+        g = Text(f"∂C/∂W{l}[i,j] = {'Σ over the ' + str(m) + ' data points of ' if m > 1 else ''}a{l - 1},i·∂C/∂h{l},j", style=self.paint("dim"))
+        lines.append(g)
+        example = Text(f"e.g. ∂C/∂{weight_name(l, 0, 0)} = ")
+        if m == 1:
+            example.append(f"{src}·∂C/∂{unit_name('h', l, 0, sizes)} = {view.signed(view.below(l)[0, 0])}·{view.signed(values.delta[0, 0])} = ")
+        example.append(view.n(values.weight_gradient[0, 0]), style=self.paint("backward"))
+        example.append(f";  ∂C/∂{bias_name(l, 0)} = ")
+        example.append(view.n(values.bias_gradient[0]), style=self.paint("backward"))
+        lines.append(example)
+        return lines
+
+    def _draw_update(self, view: View) -> list:
+        record = view.record
+        run = view.run
+        p = view.parameter
+        if record is None:
+            return [Text("This epoch has not been trained yet (training runs in the background).", style=self.paint("dim"))]
+        before = p.value(view.values.weights, view.values.biases)
+        grad = gradient_of(p, (record.weight_gradients, record.bias_gradients))
+        after = p.value(record.weights, record.biases)
+        how = "the chain rule" if run.gradient == "chain-rule" else (
+            f"the chapter's finite difference, (loss_plus − loss)/{view.n(view.session.scenario.training.finite_difference_step)}")  # type: ignore[union-attr]
+        lines = [
+            Text(f"Every parameter moves at once: θ ← θ − lr·∂C/∂θ, gradients by {how}", style=self.paint("dim")),
+        ]
+        line = Text(f"{p.name} ← {p.name} − lr·∂C/∂{p.name} = {view.n(before)} − {view.n(run.learning_rate)}·{view.signed(grad)} = ")
+        line.append(view.n(after), style=self.paint("chosen"))
+        lines.append(line)
+        if record.finite_difference is not None and run.gradient == "finite-difference":
+            fd = record.finite_difference
+            plus = gradient_of(p, (fd.weight_loss_plus, fd.bias_loss_plus))
+            nudge = gradient_of(p, (fd.weight_nudges, fd.bias_nudges))
+            lines.append(Text(f"loss {view.n(record.loss)} · loss_plus {view.n(plus)} · nudge really applied {view.n(nudge)}"
+                              + ("  (rounded away: the weight is stuck)" if nudge == 0 else ""), style=self.paint("dim")))
+        changed = sum(int(np.count_nonzero(a != b)) for a, b in zip(record.weights + record.biases, view.values.weights + view.values.biases))
+        total = sum(a.size for a in record.weights + record.biases)
+        lines.append(Text(f"{changed} of {total} parameters changed; new loss next epoch", style=self.paint("dim")))
+        return lines
+
+
+def _step_title(view: View) -> str:
+    from annlab.app.steps import describe
+
+    return describe(view.step, view.layers)
+
+
+# --- the chain-rule panel -----------------------------------------------------------------
+
+
+class ChainPanel(LabPanel):
+    """The chosen parameter's gradient as a product of factors, checked by finite differences."""
+
+    def draw(self, view: View):
+        chain = view_chain(view)
+        p = view.parameter
+        head = Text()
+        head.append(f"{chain.symbol}", style=self.paint("chosen"))
+        head.append(f"  ([ ] or click a weight to choose; epoch {view.epoch:,})", style=self.paint("dim"))
+        pad = " " * len(chain.symbol)
+        symbols = Text(f"{chain.symbol} = " + " · ".join(f.symbol for f in chain.factors))
+        meanings = Text(f"{pad} = " + " · ".join(f.meaning for f in chain.factors), style=self.paint("dim"))
+        lines = [head, symbols, meanings]
+        points = chain.per_point.size
+        for k in range(min(points, 4)):
+            row = Text(f"{pad} = " + ("" if points == 1 else f"point {k + 1}: "))
+            for n, f in enumerate(chain.factors):
+                if n:
+                    row.append(" · ")
+                row.append(view.signed(f.values[k]), style=self.paint("backward"))
+            if points > 1:
+                row.append(f" = {view.n(chain.per_point[k])}")
+            lines.append(row)
+        if points > 1:
+            total = Text(f"{pad} = sum over the {points} data points = ")
+            total.append(view.n(chain.total), style=self.paint("chosen"))
+            if points > 4:
+                total.append(f"   (… {points - 4} more points)", style=self.paint("dim"))
+            lines.append(total)
+        else:
+            lines[-1].append(" = ")
+            lines[-1].append(view.n(chain.total), style=self.paint("chosen"))
+        checks = view.session.checks_at(view.run_index, view.epoch)
+        if checks is None:
+            lines.append(Text("finite-difference check skipped: too many parameters for one key press", style=self.paint("dim")))
+        else:
+            fd = gradient_of(p, checks.forward_difference)
+            central = gradient_of(p, checks.central)
+            for label, value in ((f"finite difference (the chapter's: +{view.n(checks.step)} in {checks.dtype})", fd),
+                                 ("central difference (float64)", central)):
+                err = relative_error(chain.total, value)
+                row = Text(f"{label}: {view.n(value)} · relative error ")
+                row.append(f"{err:.1e}", style=self.paint("bad") if err > 1e-2 else self.paint("forward"))
+                lines.append(row)
+        return Group(*lines)

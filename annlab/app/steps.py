@@ -1,0 +1,125 @@
+"""The order of steps in one epoch, and a cursor over a training run's recorded epochs.
+
+Pure Python (no Textual): the training screen asks it where ``n``, ``p``, ``e`` and ``G`` go.
+
+One epoch, for a network of L layers:
+  start                      the epoch's parameters, before anything is computed
+  pre 1, act 1, … pre L, act L   forward, layer by layer: h = a_below·W + b, then a = f(h)
+  loss                       C from the predictions and the targets
+  back L, … back 1           backward, output first: ∂C/∂h and ∂C/∂W, ∂C/∂b of each layer
+  update                     every parameter moves by −lr × its gradient
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Step:
+    kind: str  # "start" | "pre" | "act" | "loss" | "back" | "update"
+    layer: int = 0  # 1-based for pre/act/back
+
+    @property
+    def phase(self) -> str:
+        """"forward" or "backward": which colour the step is drawn in."""
+        return "backward" if self.kind in ("back", "update") else "forward"
+
+
+def epoch_steps(layers: int) -> tuple[Step, ...]:
+    forward = [Step(kind, l) for l in range(1, layers + 1) for kind in ("pre", "act")]
+    backward = [Step("back", l) for l in range(layers, 0, -1)]
+    return (Step("start"), *forward, Step("loss"), *backward, Step("update"))
+
+
+def describe(step: Step, layers: int) -> str:
+    """The step's name as the status line shows it."""
+    where = "the output layer" if step.layer == layers else f"layer {step.layer}"
+    return {
+        "start": "start of the epoch",
+        "pre": f"forward: pre-activations of {where}",
+        "act": f"forward: activations of {where}",
+        "loss": "the loss",
+        "back": f"backward: gradients of {where}",
+        "update": "the update",
+    }[step.kind]
+
+
+@dataclass(frozen=True)
+class Position:
+    epoch: int  # 1-based
+    step: int  # index into epoch_steps(...)
+
+
+class Cursor:
+    """Where the learner is: an epoch among those that can be shown, and a step within it.
+
+    ``epochs`` are the epochs whose starting parameters are known (every epoch of a normal
+    run; for very long runs, the sampled ones). The list may grow while training runs."""
+
+    def __init__(self, layers: int):
+        self.steps = epoch_steps(layers)
+        self.layers = layers
+        self.epochs: list[int] = [1]
+        self.position = Position(1, 0)
+
+    @property
+    def step(self) -> Step:
+        return self.steps[self.position.step]
+
+    @property
+    def last_step(self) -> int:
+        return len(self.steps) - 1
+
+    def set_epochs(self, epochs: list[int]) -> None:
+        self.epochs = sorted(epochs) or [1]
+        if self.position.epoch not in self.epochs:
+            self.position = Position(self.epochs[min(bisect.bisect_left(self.epochs, self.position.epoch), len(self.epochs) - 1)], 0)
+
+    def _epoch_index(self) -> int:
+        return self.epochs.index(self.position.epoch)
+
+    def next(self) -> bool:
+        """One step on; False at the end of what has been trained."""
+        pos = self.position
+        if pos.step < self.last_step:
+            self.position = Position(pos.epoch, pos.step + 1)
+            return True
+        k = self._epoch_index()
+        if k + 1 < len(self.epochs):
+            self.position = Position(self.epochs[k + 1], 0)
+            return True
+        return False
+
+    def previous(self) -> bool:
+        pos = self.position
+        if pos.step > 0:
+            self.position = Position(pos.epoch, pos.step - 1)
+            return True
+        k = self._epoch_index()
+        if k > 0:
+            self.position = Position(self.epochs[k - 1], self.last_step)
+            return True
+        return False
+
+    def finish_epoch(self) -> bool:
+        """To the update of this epoch; if already there, to the update of the next."""
+        pos = self.position
+        if pos.step < self.last_step:
+            self.position = Position(pos.epoch, self.last_step)
+            return True
+        k = self._epoch_index()
+        if k + 1 < len(self.epochs):
+            self.position = Position(self.epochs[k + 1], self.last_step)
+            return True
+        return False
+
+    def to_end(self) -> None:
+        self.position = Position(self.epochs[-1], self.last_step)
+
+    def reset(self) -> None:
+        self.position = Position(self.epochs[0], 0)
+
+    def at_end(self) -> bool:
+        return self.position == Position(self.epochs[-1], self.last_step)
