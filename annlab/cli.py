@@ -190,6 +190,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (BackendError, ExportError) as exc:
         print(f"annlab: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except MemoryError as exc:
+        # The loader caps sizes, so this is a machine short of memory, not a bad file.
+        detail = f" ({exc})" if str(exc) else ""
+        print(f"annlab: out of memory{detail}; try fewer data points, smaller layers or fewer epochs", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -30,6 +30,7 @@ class Backend:
     name: str  # "numpy" or "cupy"
     xp: Any
     reason: str  # why this backend, in words the status line can show
+    requested: str = "auto"  # what the user asked for: a GPU fault mid-run falls back only under auto
 
     def to_host(self, array: Any) -> np.ndarray:
         return to_host(array)
@@ -62,6 +63,16 @@ def probe_cupy() -> tuple[Any | None, str]:
     return cupy, "a GPU is usable"
 
 
+def gpu_fault(exc: BaseException) -> str | None:
+    """In words, if ``exc`` is the GPU failing (out of memory, a CUDA or cuBLAS error) rather
+    than a bug; None otherwise. CuPy's OutOfMemoryError is a MemoryError; its other errors
+    live in the ``cupy`` and ``cupy_backends`` modules (checked by name: no import needed)."""
+    module = type(exc).__module__ or ""
+    if isinstance(exc, MemoryError) or module.split(".")[0] in ("cupy", "cupy_backends"):
+        return _first_line(exc)
+    return None
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
@@ -92,4 +103,4 @@ def select_backend(requested: str = "auto", macs_per_step: int | None = None) ->
             raise BackendError(f"--backend cupy cannot run here: {why}")
         return numpy_backend(f"auto fell back to NumPy: {why}")
     reason = "CuPy was asked for" if requested == "cupy" else f"auto chose CuPy: {why}"
-    return Backend("cupy", cupy, reason)
+    return Backend("cupy", cupy, reason, requested)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Callable
 
-from annlab.engine.backend import Backend, select_backend
+from annlab.engine.backend import Backend, gpu_fault, numpy_backend, select_backend
 from annlab.engine.tables import activation_gallery, loss_gallery, softmax_table
 from annlab.engine.training import Trainer, compute_pass
+from annlab.errors import BackendError
 from annlab.scenario.model import Scenario
 from annlab.trace import Trace
 
@@ -36,7 +38,34 @@ def run_scenario(
     on_epoch: Callable[[int, int, int], bool] | None = None,
 ) -> Trace:
     """The whole Trace. ``on_epoch(run_index, epoch, epochs)`` is called after every epoch;
-    returning False stops training there (the UI's stop key)."""
+    returning False stops training there (the UI's stop key).
+
+    If the GPU fails part-way (out of memory, a lost device), a run that ``auto`` put on CuPy
+    starts again on NumPy from the same initial weights (they live on the host, so the Trace is
+    the one NumPy alone would give) and the Trace says why; ``--backend cupy`` raises
+    BackendError instead, since the user asked for the GPU by name."""
+    progress = [0, 0]  # (run index, last finished epoch), for saying where a GPU fault struck
+    try:
+        return _run(scenario, backend, on_epoch, progress)
+    except Exception as exc:
+        fault = gpu_fault(exc) if backend.name == "cupy" else None
+        if fault is None:
+            raise
+        runs = len(scenario.training.gradients) * len(scenario.training.learning_rates) if scenario.training else 1
+        where = f"in epoch {progress[1] + 1}" + (f" of run {progress[0] + 1} of {runs}" if runs > 1 else "")
+        if backend.requested == "cupy":
+            raise BackendError(f"--backend cupy failed {where}: the GPU reported {fault}; try --backend numpy") from None
+        reason = f"auto fell back to NumPy: the GPU failed {where} ({fault}); the run restarted on the CPU from the same initial weights"
+        trace = _run(scenario, numpy_backend(reason), on_epoch, [0, 0])
+        return replace(trace, notes=trace.notes + (reason,))
+
+
+def _run(
+    scenario: Scenario,
+    backend: Backend,
+    on_epoch: Callable[[int, int, int], bool] | None,
+    progress: list[int],
+) -> Trace:
     base = dict(scenario_title=scenario.title, kind=scenario.kind, backend=backend.name, backend_reason=backend.reason)
     if scenario.kind == "softmax-table":
         assert scenario.table is not None
@@ -52,10 +81,12 @@ def run_scenario(
     first = None
     plan = [(g, lr) for g in scenario.training.gradients for lr in scenario.training.learning_rates]
     for index, (gradient, lr) in enumerate(plan):
+        progress[:] = [index, 0]
         trainer = Trainer(backend, scenario, lr, gradient)
         if first is None:
             first = compute_pass(backend, scenario, *trainer.initial)
         for epoch in trainer.epochs():
+            progress[1] = epoch
             if on_epoch is not None and on_epoch(index, epoch, scenario.training.epochs) is False:
                 break
         runs.append(trainer.result())
