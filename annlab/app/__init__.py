@@ -78,6 +78,8 @@ def run_headless(app: "AnnlabApp", size: tuple[int, int], keys: list[str], scree
         app.exit(app.export_screenshot(title=app.scenario.title))
 
     svg = app.run(headless=True, size=size, auto_pilot=pilot_keys)
+    if app._exception is not None:  # Textual has printed the traceback: a bug, not a usage error
+        return 1
     if app.return_code not in (0, None):
         return app.return_code
     if screenshot is not None:

@@ -46,7 +46,7 @@ class BoundaryPanel(LabPanel):
         text = Text()
         for r in range(rows):
             for c in range(columns):
-                region = self.paint(f"region-{grid.classes[r, c] % CLASS_STYLES}")
+                region = self.paint(f"region-{grid.classes[r, c] % CLASS_STYLES}", background=True)
                 if (r, c) in marks:
                     label = marks[(r, c)]
                     text.append("●", style=region + self.paint(f"class-{label % CLASS_STYLES}"))

@@ -36,6 +36,8 @@ def log_scale_wanted(series: Sequence[np.ndarray]) -> bool:
 class Chart(PlotextPlot):
     """A plotext chart that re-plots from scratch and refreshes itself."""
 
+    shows = ""  # what was plotted last ("runs", "sweep", ...), for tests and the help
+
     def begin(self, title: str, xlabel: str = "", ylabel: str = ""):
         plt = self.plt
         plt.clear_data()
@@ -54,6 +56,7 @@ class Chart(PlotextPlot):
 class LossChart(Chart):
     def draw_runs(self, runs: list[tuple[str, np.ndarray]], epoch: int) -> None:
         """One line per run (loss before each epoch's update), the current epoch marked."""
+        self.shows = "runs"
         log = log_scale_wanted([losses for _, losses in runs])
         plt = self.begin("loss per epoch" + (" (log10)" if log else ""), "epoch")
         for label, losses in runs:
@@ -67,6 +70,7 @@ class LossChart(Chart):
 
     def draw_sweep(self, rates: np.ndarray, final: np.ndarray, diverged: np.ndarray) -> None:
         """Final loss against the learning rate (log10 on both axes), divergence marked."""
+        self.shows = "sweep"
         plt = self.begin("final loss vs learning rate (log10 both)", "log10 learning rate")
         lr = np.log10(rates)
         ok = ~diverged & np.isfinite(final) & (final > 0)
@@ -78,7 +82,7 @@ class LossChart(Chart):
             plt.vline(first, "red")
             top = float(np.log10(final[ok]).max()) if ok.any() else 0.0
             bad = lr[diverged]
-            plt.scatter(bad.tolist(), [top] * int(bad.size), marker="x", color="red", label=f"diverged (from lr {num(10 ** first, 3)})")
+            plt.scatter(bad.tolist(), [top] * int(bad.size), marker="x", color="red", label=f"diverged (lr ≥ {num(10 ** first, 3)})")
         self.finish()
 
 

@@ -19,6 +19,12 @@ from annlab.playback.numbers import num
 from annlab.scenario.model import Scenario
 
 
+def nice_step(rough: float) -> float:
+    """1, 2 or 5 times a power of ten, at most ``rough``: steps a learner can add up."""
+    power = 10.0 ** np.floor(np.log10(rough))
+    return float(max(m * power for m in (1, 2, 5) if m * power <= rough * (1 + 1e-9)))
+
+
 class TableScreen(LabScreen):
     """One row per image, one column per class; the target cell highlighted; each row's loss."""
 
@@ -123,7 +129,7 @@ class GalleryScreen(LabScreen):
     def _build(self) -> None:
         self.gallery = loss_gallery(self.spec) if self.losses else activation_gallery(self.spec)
         self.cursor = float(np.clip(self.spec.cursor, self.spec.x_from, self.spec.x_to))
-        self.step = (self.spec.x_to - self.spec.x_from) / 100
+        self.step = nice_step((self.spec.x_to - self.spec.x_from) / 100)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -142,7 +148,7 @@ class GalleryScreen(LabScreen):
         self._draw()
 
     def action_move(self, steps: int) -> None:
-        self.cursor = float(np.clip(round((self.cursor + steps * self.step) / self.step) * self.step, self.spec.x_from, self.spec.x_to))
+        self.cursor = float(np.clip(round(self.cursor + steps * self.step, 10), self.spec.x_from, self.spec.x_to))
         self._draw()
 
     def action_target(self) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 from rich.console import Group
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
@@ -36,8 +37,14 @@ class LabPanel(Static):
 
     COMPONENT_CLASSES = {"lab--forward", "lab--backward", "lab--chosen", "lab--dim", "lab--label", "lab--bad", "lab--current"}
 
-    def paint(self, name: str):
-        return self.get_component_rich_style(f"lab--{name}", partial=True)
+    def paint(self, name: str, background: bool = False) -> Style:
+        # Resolved against the panel's background, so that colours with alpha (the dimmed
+        # text) blend as the stylesheet means; the background itself only where asked for.
+        full = self.get_component_rich_style(f"lab--{name}", partial=False)
+        return Style(
+            color=full.color, bgcolor=full.bgcolor if background else None, bold=full.bold,
+            italic=full.italic, underline=full.underline, reverse=full.reverse,
+        )
 
     def show(self, view: View) -> None:
         self.update(self.draw(view))
@@ -64,15 +71,14 @@ class NetworkPanel(LabPanel):
         chain = view_chain(view)
         return not view.dim_off_path or chain is None or (layer, unit) in chain.path_units
 
-    def _draw_nodes(self, view: View) -> Table:
+    def _draw_nodes(self, view: View):
         sizes = _sizes(view)
         point = view.point
         table = Table(box=None, padding=(0, 2, 0, 0), show_edge=False, expand=False)
         table.add_column(Text("inputs", style=self.paint("label")), no_wrap=True)
         for l in range(1, len(sizes)):
             name = view.session.activations[l - 1]
-            where = "output" if l == view.layers else f"layer {l}"
-            table.add_column(Text(f"{where} · {name}", style=self.paint("label")), no_wrap=True)
+            table.add_column(Text(f"layer {l} · {name}", style=self.paint("label")), no_wrap=True)
         rows = max(min(s, MAX_UNITS) for s in sizes)
         for r in range(rows):
             cells = []
@@ -91,8 +97,10 @@ class NetworkPanel(LabPanel):
         target = Text("y = " + ", ".join(view.n(v) for v in y[:MAX_UNITS]), style=self.paint("label"))
         if view.loss_done():
             target.append(f"\nC = {view.n(view.values.loss)}", style=self.paint("forward"))
-        table.add_row(Text(f"data point {point + 1} of {view.point_count()}", style=self.paint("dim")), *tail[:-1], target)
-        return table
+        table.add_row(Text(""), *tail[:-1], target)
+        if view.point_count() == 1:
+            return table
+        return Group(Text(f"values for data point {point + 1} of {view.point_count()} (d: next)", style=self.paint("label")), table)
 
     def _draw_node(self, view: View, layer: int, unit: int, point: int) -> Text:
         sizes = _sizes(view)
@@ -123,13 +131,15 @@ class NetworkPanel(LabPanel):
             text.stylize(self.paint("dim"))
         return text
 
-    def _draw_weights(self, view: View) -> Table:
+    def _draw_weights(self, view: View):
         sizes = _sizes(view)
+        blocks = [self._draw_matrix(view, l) for l in range(1, len(sizes))]
+        # Side by side when they fit the panel, else one under the other (never squeezed).
+        wanted = sum(6 + 11 * min(sizes[l], MAX_COLUMNS) + 3 for l in range(1, len(sizes)))
+        if self.size.width and wanted > self.size.width - 4:
+            return Group(*blocks)
         outer = Table(box=None, padding=(0, 3, 0, 0), show_header=False, expand=False)
-        blocks = []
-        for l in range(1, len(sizes)):
-            blocks.append(self._draw_matrix(view, l))
-        for b in blocks:
+        for _ in blocks:
             outer.add_column(no_wrap=True)
         outer.add_row(*blocks)
         return outer
@@ -168,15 +178,16 @@ class NetworkPanel(LabPanel):
                     on_path = chain is None or (kind == view.parameter.kind and layer == view.parameter.layer and j == view.parameter.i)
                     args = f"'bias',{layer},{j},0"
                 chosen = view.parameter.kind == kind and view.parameter.name == name
-                cell = Text(view.n(value), style=self.paint("chosen") if chosen else "")
+                cell = Text()
+                cell.append(view.short(value), style=self.paint("chosen") if chosen else "")
                 if view.backward_done(layer):
-                    cell.append("\n" + view.n(grad), style=self.paint("backward"))
+                    cell.append("\n" + view.short(grad), style=self.paint("backward"))
                 if new is not None:
-                    cell.append("\n→" + view.n(new), style=self.paint("backward"))
+                    cell.append("\n→" + view.short(new), style=self.paint("backward"))
                 if view.dim_off_path and not on_path and not chosen:
                     cell.stylize(self.paint("dim"))
                 # Clicking a weight picks it for the chain-rule panel.
-                cell.stylize(f"@click=screen.pick({args})")
+                cell.stylize(Style.from_meta({"@click": f"screen.pick({args})"}))
                 cells.append(cell)
             if sizes[layer] > MAX_COLUMNS:
                 cells.append(Text("…", style=self.paint("dim")))
@@ -339,6 +350,11 @@ class StepPanel(LabPanel):
         run = view.run
         p = view.parameter
         if record is None:
+            if view.epoch <= run.epochs_done:
+                stride = run.result.record_stride if run.result is not None else 0
+                every = f" (every {stride:,}th)" if stride > 1 else ""
+                return [Text(f"This long run kept the parameters of sampled epochs only{every}, to keep memory flat; "
+                             "this epoch's update was not kept. Its forward and backward values above are exact.", style=self.paint("dim"))]
             return [Text("This epoch has not been trained yet (training runs in the background).", style=self.paint("dim"))]
         before = p.value(view.values.weights, view.values.biases)
         grad = gradient_of(p, (record.weight_gradients, record.bias_gradients))

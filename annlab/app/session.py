@@ -118,6 +118,13 @@ class LiveRun:
         return self.result is not None
 
     @property
+    def diverged(self) -> bool:
+        """Training made things worse: the loss overflowed, or ended above where it began."""
+        if self.divergence is not None or not np.isfinite(self.final_loss):
+            return True
+        return bool(self.losses.size and self.final_loss > self.losses[0])
+
+    @property
     def final_loss(self) -> float:
         if self.result is not None:
             return self.result.final_loss

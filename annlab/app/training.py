@@ -252,7 +252,7 @@ class TrainingScreen(LabScreen):
             if finished:
                 rates = np.array([r.learning_rate for r in finished])
                 final = np.array([r.final_loss for r in finished])
-                diverged = np.array([r.divergence is not None or not np.isfinite(r.final_loss) for r in finished])
+                diverged = np.array([r.diverged for r in finished])
                 loss_chart.draw_sweep(rates, final, diverged)
         else:
             loss_chart.draw_runs([(r.label, r.losses) for r in s.runs], view.epoch)

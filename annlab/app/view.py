@@ -47,6 +47,10 @@ class View:
     def n(self, value: float) -> str:
         return num(value, self.digits())
 
+    def short(self, value: float) -> str:
+        """For the weight tables: 4 significant digits (f shows them all)."""
+        return num(value, self.digits() if self.full_precision else 4)
+
     def signed(self, value: float) -> str:
         text = self.n(value)
         return f"({text})" if text.startswith("-") else text
