@@ -19,6 +19,7 @@ the nudge each parameter really got, so the app can show that moment.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,6 +109,83 @@ def finite_difference(network: Network, params: Parameters, x: Array, y: Array, 
         [(lp - loss) / step for lp in plus.biases],
     )
     return FiniteDifference(loss, grads, plus, nudges)
+
+
+class FlatFiniteDifference:
+    """``finite_difference`` for training: flat arrays in, flat arrays out, reused buffers.
+
+    When the stack fits (the chapter's networks: 13 and 2 parameters), every nudged copy
+    of the whole network, plus one un-nudged copy, is one row of a (parameters + 1) ×
+    parameters array, made by a single add of a fixed diagonal of nudges, and all of them
+    are scored in one batched forward pass. The nudge is added in the parameters' dtype, as
+    the chapter's ``temp_weights[i][index] += 0.0001`` does, so the numbers are the
+    chapter's. Larger networks go through ``finite_difference`` layer by layer, in chunks.
+
+    ``stored`` holds the parameters in their own dtype (a FlatParameters); after
+    ``compute`` the gradients are in ``out`` and ``loss_plus``/``nudges`` hold the chapter's
+    per-parameter numbers in the same flat order."""
+
+    def __init__(self, network: Network, compute_params: Parameters, stored: Any, step: float):
+        xp = network.xp
+        self.network = network
+        self.stored = stored
+        self.step = step
+        count = stored.size
+        self.loss_plus: Array = None
+        self.nudges = xp.empty(count, dtype=xp.float64)
+        self._stack: Array | None = None
+        self._nudge_diagonal: Array | None = None
+        self._stack_params: Parameters | None = None
+
+    def _fits(self, x: Array) -> bool:
+        count = self.stored.size
+        widths = sum(int(w.shape[-1]) for w in self.stored.weights)
+        return (count + 1) * (count + x.shape[0] * widths) <= _BLOCK_ELEMENTS
+
+    def _prepare_stack(self) -> None:
+        xp = self.network.xp
+        count, dtype = self.stored.size, self.stored.flat.dtype
+        rows = xp.arange(count)
+        diagonal = xp.zeros((count + 1, count), dtype=dtype)
+        diagonal[rows + 1, rows] = self.step  # row 0 stays un-nudged
+        self._nudge_diagonal = diagonal
+        self._stack = xp.empty((count + 1, count), dtype=dtype)
+        shapes = [w.shape for w in self.stored.weights] + [(1,) + b.shape for b in self.stored.biases]
+        views, start = [], 0
+        for shape in shapes:
+            size = math.prod(shape)
+            views.append(self._stack[:, start : start + size].reshape((count + 1,) + shape))
+            start += size
+        layers = len(self.stored.weights)
+        self._stack_params = Parameters(views[:layers], views[layers:])
+
+    def compute(self, x: Array, y: Array, out: Array) -> Array:
+        """C(θ); ∂C/∂θ ≈ (C(θ + nudge) − C(θ)) / step lands in ``out`` (flat)."""
+        xp = self.network.xp
+        flat = self.stored.flat
+        if not self._fits(x):
+            return self._in_chunks(x, y, out)
+        if self._stack is None:
+            self._prepare_stack()
+        xp.add(flat, self._nudge_diagonal, out=self._stack)
+        losses = self.network.training_loss(self._stack_params, x, y)
+        loss, self.loss_plus = losses[0], losses[1:]
+        xp.subtract(self.loss_plus, loss, out=out)
+        xp.divide(out, self.step, out=out)
+        xp.subtract(self._stack[1:].diagonal(), flat, out=self.nudges, dtype=xp.float64)
+        return loss
+
+    def _in_chunks(self, x: Array, y: Array, out: Array) -> Array:
+        xp = self.network.xp
+        fd = finite_difference(self.network, self.stored.params, x, y, self.step)
+
+        def flat(g: Gradients) -> Array:
+            return xp.concatenate([a.reshape(-1) for a in g.weights + g.biases])
+
+        out[...] = flat(fd.gradients)
+        self.loss_plus = flat(fd.loss_plus)
+        self.nudges[...] = flat(fd.nudges)
+        return fd.loss
 
 
 @dataclass

@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from annlab.engine.activations import ACTIVATIONS, Activation
 from annlab.engine.losses import LOSSES, Loss
 
@@ -76,6 +78,19 @@ class Network:
         self.xp = xp
         self.activations: list[Activation] = [ACTIVATIONS[name] for name in activations]
         self.loss: Loss = LOSSES[loss]
+        bare = xp is np
+        self._train_forward = [
+            None if a.name == "linear" else (BARE_FORWARD.get(a.name, a.forward) if bare else a.forward)
+            for a in self.activations
+        ]
+        self._train_backward = [
+            None if a.name == "linear" else (BARE_BACKWARD.get(a.name, a.backward) if bare else a.backward)
+            for a in self.activations
+        ]
+        self._train_loss = BARE_LOSS.get(loss, self.loss.value) if bare else self.loss.value
+        self._train_loss_and_gradient = (
+            BARE_LOSS_AND_GRADIENT.get(loss, self._loss_and_gradient) if bare else self._loss_and_gradient
+        )
 
     def forward(self, params: Parameters, x: Array, y: Array) -> ForwardPass:
         xp = self.xp
@@ -110,3 +125,83 @@ class Network:
             b_grads[l] = delta[l].sum(axis=-2)
             grad_a = xp.matmul(delta[l], xp.swapaxes(params.weights[l], -1, -2))
         return BackwardPass(upstream, derivative, delta, w_grads, b_grads)
+
+    def _train_forward_pass(self, params: Parameters, x: Array) -> tuple[list[Array], list[Array]]:
+        xp = self.xp
+        a = x
+        hs, activations = [], []
+        for forward, w, b in zip(self._train_forward, params.weights, params.biases):
+            h = xp.matmul(a, w) + b
+            a = h if forward is None else forward(xp, h)
+            hs.append(h)
+            activations.append(a)
+        return hs, activations
+
+    def training_loss(self, params: Parameters, x: Array, y: Array) -> Array:
+        """C only, by the same operations as ``forward`` (inside ``np.errstate``)."""
+        _, activations = self._train_forward_pass(params, x)
+        return self._train_loss(self.xp, activations[-1], y)
+
+    def loss_and_gradients(
+        self, params: Parameters, x: Array, y: Array, w_out: list[Array], b_out: list[Array]
+    ) -> Array:
+        """Training's hot path: C and every ∂C/∂W_l, ∂C/∂b_l, written into ``w_out``/``b_out``.
+
+        The same operations, in the same order, as ``forward`` then ``backward`` (so the same
+        numbers to the last bit), without what only the narration shows: no per-layer
+        derivative kept beside delta, no ∂C/∂a_0 sent down to the inputs, and a linear layer's
+        delta is its upstream gradient itself (multiplying by ones changes no bit). Call it
+        inside ``np.errstate(all="ignore")``: the bare functions below rely on it."""
+        xp = self.xp
+        hs, activations = self._train_forward_pass(params, x)
+        loss, grad_a = self._train_loss_and_gradient(xp, activations[-1], y)
+        for l in range(len(hs) - 1, -1, -1):
+            backward = self._train_backward[l]
+            delta = grad_a if backward is None else backward(xp, hs[l], activations[l], grad_a)
+            a_below = activations[l - 1] if l > 0 else x
+            xp.matmul(a_below.T if a_below.ndim == 2 else xp.swapaxes(a_below, -1, -2), delta, out=w_out[l])
+            delta.sum(axis=-2, out=b_out[l])
+            if l > 0:
+                grad_a = xp.matmul(delta, _transpose(xp, params.weights[l]))
+        return loss
+
+    def _loss_and_gradient(self, xp: Any, p: Array, y: Array) -> tuple[Array, Array]:
+        return self._train_loss(xp, p, y), self.loss.gradient(xp, p, y)
+
+
+# Training's hot path on NumPy, at the chapter's sizes, is bound by per-call overheads, not
+# arithmetic: the sigmoid's own errstate (the Trainer already runs inside one) costs as much
+# as the sigmoid, np.mean's Python wrapper three times an add.reduce, and each small array
+# operation about half a microsecond. These are the formulas of ACTIVATIONS and LOSSES without
+# those wrappers, giving the same bits; tests/test_speed_paths.py checks them against the
+# originals, so a change there cannot silently part from training.
+def _bare_sigmoid(xp: Any, h: Array) -> Array:
+    return 1 / (1 + xp.exp(-h))
+
+
+def _bare_sigmoid_backward(xp: Any, h: Array, a: Array, upstream: Array) -> Array:
+    return upstream * (a * (1 - a))
+
+
+def _bare_mse(xp: Any, p: Array, y: Array) -> Array:
+    return xp.add.reduce(xp.square(p - y), axis=(-2, -1)) / (p.shape[-1] * p.shape[-2])
+
+
+def _bare_mse_and_gradient(xp: Any, p: Array, y: Array) -> tuple[Array, Array]:
+    error = p - y
+    elements = p.shape[-1] * p.shape[-2]
+    loss = xp.add.reduce(xp.square(error), axis=(-2, -1))
+    if elements == 1:  # one data point, one output (the chapter's toy): x / 1 changes no bit
+        return loss, 2 * error
+    return loss / elements, 2 * error / elements
+
+
+BARE_FORWARD = {"sigmoid": _bare_sigmoid}
+BARE_BACKWARD = {"sigmoid": _bare_sigmoid_backward}
+BARE_LOSS = {"mse": _bare_mse}
+BARE_LOSS_AND_GRADIENT = {"mse": _bare_mse_and_gradient}
+
+
+def _transpose(xp: Any, a: Array) -> Array:
+    """Swap the last two axes (``.T`` is the cheap spelling for a plain matrix)."""
+    return a.T if a.ndim == 2 else xp.swapaxes(a, -1, -2)

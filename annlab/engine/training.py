@@ -18,7 +18,7 @@ import numpy as np
 
 from annlab.engine.backend import Backend, to_host
 from annlab.engine.chain import bias_name, weight_name
-from annlab.engine.gradients import chain_rule, finite_difference
+from annlab.engine.gradients import FlatFiniteDifference, chain_rule
 from annlab.engine.network import Network, Parameters
 from annlab.scenario.model import NetworkSpec, Scenario, TrainingSpec
 from annlab.trace import Divergence, EpochRecord, FiniteDifferenceDetail, LayerValues, Pass, Run
@@ -65,6 +65,71 @@ def compute_pass(backend: Backend, scenario: Scenario, weights: tuple, biases: t
     )
 
 
+class FlatParameters:
+    """All weights and biases of a network in one flat array, with a per-layer view of each.
+
+    One flat array makes the update one operation and a recorded copy one copy, whatever
+    the number of layers. ``shapes`` are the per-layer weight and bias shapes; a leading
+    axis (a learning-rate sweep) goes in front of every shape."""
+
+    def __init__(self, xp: Any, weight_shapes: list[tuple[int, ...]], bias_shapes: list[tuple[int, ...]], dtype: Any, lead: tuple[int, ...] = ()):
+        sizes = [math.prod(s) for s in weight_shapes + bias_shapes]
+        self.lead = lead
+        self.size = sum(sizes)
+        self.flat = xp.empty(lead + (self.size,), dtype=dtype)
+        views, start = [], 0
+        for shape, size in zip(weight_shapes + bias_shapes, sizes):
+            views.append(self.flat[..., start : start + size].reshape(lead + shape))
+            start += size
+        layers = len(weight_shapes)
+        self.offsets = np.cumsum([0] + sizes)
+        self.params = Parameters(views[:layers], views[layers:])
+
+    @property
+    def weights(self) -> list[Any]:
+        return self.params.weights
+
+    @property
+    def biases(self) -> list[Any]:
+        return self.params.biases
+
+    def split(self, flat: np.ndarray) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+        """Per-layer views of a host copy of ``flat`` (weights, biases)."""
+        arrays = [
+            flat[..., a:b].reshape(flat.shape[:-1] + tuple(v.shape[len(self.lead):]))
+            for a, b, v in zip(self.offsets, self.offsets[1:], self.params.weights + self.params.biases)
+        ]
+        layers = len(self.params.weights)
+        return tuple(arrays[:layers]), tuple(arrays[layers:])
+
+
+def host_row(row: np.ndarray, array: Any) -> None:
+    """Copy a backend array into a host row (CuPy arrays never convert implicitly)."""
+    if isinstance(array, np.ndarray):
+        row[...] = array
+    else:
+        row[...] = array.get()
+
+
+def records_that_fit(epochs: int, runs: int, per_record_bytes: int, budget: int | None = None) -> tuple[int, int]:
+    """(stride, rows): record every ``stride``-th epoch (plus the first, the last and a
+    divergence) so that ``runs`` runs' records stay within ``budget`` bytes.
+
+    ``per_record_bytes`` counts the Python objects a record is made of as well as its
+    numbers: for the chapter's 13-parameter network the objects outweigh the numbers ten to
+    one, and counting numbers alone let a million-epoch run grow past a gigabyte."""
+    budget = RECORD_BUDGET_BYTES if budget is None else budget
+    max_records = max(2, min(epochs, budget // max(1, per_record_bytes * runs)))
+    stride = math.ceil(epochs / max_records)
+    return stride, epochs // stride + 3
+
+
+# What one EpochRecord costs beyond its numbers: the record and its tuples (~400 bytes) and
+# one NumPy view object per array (~120 bytes), measured with tracemalloc on NumPy 2.
+RECORD_OVERHEAD_BYTES = 400
+ARRAY_OVERHEAD_BYTES = 120
+
+
 class Trainer:
     def __init__(self, backend: Backend, scenario: Scenario, learning_rate: float, gradient: str | None = None):
         assert scenario.network is not None and scenario.training is not None
@@ -76,22 +141,58 @@ class Trainer:
         self.dtype = scenario.network.dtype
         xp = backend.xp
         self.network = Network(xp, list(scenario.network.activations), self.spec.loss)
-        self.params = initial_parameters(backend, scenario.network)
         self.x, self.y = xp.asarray(scenario.inputs), xp.asarray(scenario.targets)
+        net = scenario.network
+        w_shapes = [w.shape for w in net.weights]
+        b_shapes = [b.shape for b in net.biases]
+        # The parameters live in their own dtype (float32 in the chapter) and are rounded to
+        # it after every update. The maths runs in NumPy's promotion of data and parameters
+        # (float64 data × float32 weights computes in float64), so a second copy holds the
+        # same values widened once per update instead of once per matrix product.
+        param_dtype = np.dtype(self.dtype)
+        self.compute_dtype = np.result_type(self.x.dtype, self.y.dtype, param_dtype)
+        self._stored = FlatParameters(xp, w_shapes, b_shapes, param_dtype)
+        for view, value in zip(self._stored.weights + self._stored.biases, net.weights + net.biases):
+            view[...] = xp.asarray(value.astype(param_dtype))
+        if self.compute_dtype == param_dtype:
+            self._compute = self._stored
+        else:
+            self._compute = FlatParameters(xp, w_shapes, b_shapes, self.compute_dtype)
+            self._compute.flat[...] = self._stored.flat
+        self._grads = FlatParameters(xp, w_shapes, b_shapes, self.compute_dtype)
+        self._step = xp.empty(self._grads.size, dtype=self.compute_dtype)
+        self._zeros = xp.zeros(self._stored.size, dtype=param_dtype)
+        self.params = self._stored.params
         self.initial = self._host_params()
         epochs = self.spec.epochs
-        per_record = 2 * self.params.count() * np.dtype(self.dtype).itemsize
+        count = self._stored.size
+        arrays = 2 * len(w_shapes) * 2
+        per_record = count * (param_dtype.itemsize + self.compute_dtype.itemsize)
         if self.gradient == "finite-difference":
-            per_record += 2 * self.params.count() * 8
-        max_records = max(2, min(epochs, RECORD_BUDGET_BYTES // max(1, per_record)))
-        self.stride = math.ceil(epochs / max_records)
+            arrays *= 2
+            per_record += 2 * count * 8
+        per_record += RECORD_OVERHEAD_BYTES + arrays * ARRAY_OVERHEAD_BYTES
+        self.stride, rows = records_that_fit(epochs, 1, per_record)
+        # Records are rows of preallocated host blocks; EpochRecord objects are made from
+        # them on demand (``records``), so an epoch costs two row copies, not a dozen arrays.
+        self._record_epochs = np.zeros(rows, dtype=np.int64)
+        self._record_losses = np.zeros(rows, dtype=np.float64)
+        self._record_params = np.empty((rows, count), dtype=param_dtype)
+        self._record_grads = np.empty((rows, count), dtype=self.compute_dtype)
+        fd = self.gradient == "finite-difference"
+        self._record_loss_plus = np.empty((rows, count), dtype=np.float64) if fd else None
+        self._record_nudges = np.empty((rows, count), dtype=np.float64) if fd else None
+        self._recorded = 0
+        self._records: list[EpochRecord] = []
         self.losses = np.empty(epochs, dtype=np.float64)
-        self.records: list[EpochRecord] = []
         self.divergence: Divergence | None = None
         self.epochs_done = 0
+        self._fd: FlatFiniteDifference | None = None
+        if fd:
+            self._fd = FlatFiniteDifference(self.network, self._compute.params, self._stored, self.spec.finite_difference_step)
 
     def _host_params(self) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
-        return tuple(to_host(w) for w in self.params.weights), tuple(to_host(b) for b in self.params.biases)
+        return self._stored.split(to_host(self._stored.flat))
 
     def epochs(self) -> Iterator[int]:
         with np.errstate(all="ignore"):
@@ -102,80 +203,90 @@ class Trainer:
                 if self.divergence is not None:
                     return
 
-    def _gradients(self, x: Any, y: Any) -> tuple[Any, list[Any], list[Any], FiniteDifferenceDetail | None]:
-        if self.gradient == "finite-difference":
-            fd = finite_difference(self.network, self.params, x, y, self.spec.finite_difference_step)
-            detail = FiniteDifferenceDetail(
-                tuple(to_host(a) for a in fd.loss_plus.weights),
-                tuple(to_host(a) for a in fd.loss_plus.biases),
-                tuple(to_host(a) for a in fd.nudges.weights),
-                tuple(to_host(a) for a in fd.nudges.biases),
-            )
-            return fd.loss, fd.gradients.weights, fd.gradients.biases, detail
-        loss, grads, _, _ = chain_rule(self.network, self.params, x, y)
-        return loss, grads.weights, grads.biases, None
+    def _gradients(self, x: Any, y: Any) -> Any:
+        """The loss at the current parameters; the gradients land in ``self._grads``."""
+        if self._fd is not None:
+            return self._fd.compute(x, y, self._grads.flat)
+        return self.network.loss_and_gradients(self._compute.params, x, y, self._grads.weights, self._grads.biases)
 
-    def _update(self, w_grads: list[Any], b_grads: list[Any]) -> None:
+    def _update(self) -> None:
         # w − lr·g is computed in the gradient's precision and rounded to the parameters'
         # dtype, as the chapter's `updated_weights[i][index] -= grad*lr` does.
-        lr = self.learning_rate
-        p = self.params
-        p.weights = [(w - lr * g).astype(w.dtype, copy=False) for w, g in zip(p.weights, w_grads)]
-        p.biases = [(b - lr * g).astype(b.dtype, copy=False) for b, g in zip(p.biases, b_grads)]
+        xp = self.backend.xp
+        step = self._step
+        xp.multiply(self._grads.flat, self.learning_rate, out=step)
+        xp.subtract(self._compute.flat, step, out=step)
+        self._stored.flat[...] = step
+        if self._compute is not self._stored:
+            self._compute.flat[...] = self._stored.flat
 
     def _epoch(self, epoch: int) -> None:
         batch = self.spec.batch_size
         rows = self.x.shape[0]
         if batch == 0 or batch >= rows:
-            loss, gw, gb, detail = self._gradients(self.x, self.y)
-            self._update(gw, gb)
+            loss = self._gradients(self.x, self.y)
+            self._update()
         else:
-            loss = self.network.forward(self.params, self.x, self.y).loss
+            loss = self.network.forward(self._compute.params, self.x, self.y).loss
             order = np.random.default_rng((self.spec.shuffle_seed, epoch)).permutation(rows)
             for start in range(0, rows, batch):
                 idx = self.backend.xp.asarray(order[start : start + batch])
-                _, gw, gb, detail = self._gradients(self.x[idx], self.y[idx])
-                self._update(gw, gb)
-        loss_value = float(to_host(loss))
+                self._gradients(self.x[idx], self.y[idx])
+                self._update()
+        loss_value = float(loss)
         self.losses[epoch - 1] = loss_value
+        last = epoch == self.spec.epochs
         if not math.isfinite(loss_value):
-            self.divergence = Divergence(epoch, self._why_loss(loss_value))
-        elif epoch == self.spec.epochs or epoch % self.stride == 0 or epoch == 1:
-            bad = self._non_finite_parameter()
-            if bad:
-                self.divergence = Divergence(epoch, bad)
-        if self.divergence is not None or epoch == 1 or epoch == self.spec.epochs or epoch % self.stride == 0:
-            weights, biases = self._host_params()
-            self.records.append(
-                EpochRecord(
-                    epoch, loss_value, weights, biases,
-                    tuple(to_host(g) for g in gw), tuple(to_host(g) for g in gb), detail,
-                )
-            )
+            self.divergence = Divergence(epoch, why_loss(loss_value, self._stored.params, self.backend.xp))
+        elif (last or epoch % self.stride == 0 or epoch == 1) and not self._all_finite():
+            self.divergence = Divergence(epoch, non_finite_parameter(self._stored.params, self.backend.xp) or "")
+        if self.divergence is not None or epoch == 1 or last or epoch % self.stride == 0:
+            k = self._recorded
+            self._record_epochs[k] = epoch
+            self._record_losses[k] = loss_value
+            host_row(self._record_params[k], self._stored.flat)
+            host_row(self._record_grads[k], self._grads.flat)
+            if self._fd is not None:
+                host_row(self._record_loss_plus[k], self._fd.loss_plus)
+                host_row(self._record_nudges[k], self._fd.nudges)
+            self._recorded = k + 1
 
-    def _why_loss(self, loss: float) -> str:
-        bad = self._non_finite_parameter()
-        if math.isnan(loss):
-            return "the loss became NaN" + (f" ({bad})" if bad else " (inf − inf: the predictions overflowed)")
-        return "the loss overflowed to inf" + (f" ({bad})" if bad else " (the predictions grew past the float range)")
+    def _all_finite(self) -> bool:
+        # θ·0 summed is 0 when every θ is finite and NaN as soon as one is inf or NaN
+        # (inf·0 = NaN): one dot product instead of isfinite() then all().
+        return not math.isnan(float(self._stored.flat @ self._zeros))
 
-    def _non_finite_parameter(self) -> str | None:
-        xp = self.backend.xp
-        for kind, arrays in (("weight", self.params.weights), ("bias", self.params.biases)):
-            for l, a in enumerate(arrays):
-                finite = xp.isfinite(a)
-                if not bool(finite.all()):
-                    index = [int(i) for i in np.argwhere(~to_host(finite))[0]]
-                    name = weight_name(l + 1, *index) if kind == "weight" else bias_name(l + 1, index[-1])
-                    limit = "float32's range (±3.4e38)" if a.dtype == np.float32 else "float64's range (±1.8e308)"
-                    return f"the update pushed {kind} {name} past {limit}"
-        return None
+    @property
+    def records(self) -> list[EpochRecord]:
+        """The recorded epochs so far, as EpochRecords (views of host copies, never of the
+        live parameters). Made on first access and kept."""
+        done, made = self._recorded, len(self._records)
+        if made < done:
+            split = self._stored.split
+            blocks = [self._record_params, self._record_grads]
+            if self._fd is not None:
+                blocks += [self._record_loss_plus, self._record_nudges]
+            # Per-layer views of the new rows, then one tuple per record, all at C speed:
+            # a long run makes tens of thousands of records.
+            columns = []
+            for block in blocks:
+                weights, biases = split(block[made:done])
+                columns.append(zip(*weights))
+                columns.append(zip(*biases))
+            epochs = self._record_epochs[made:done].tolist()
+            losses = self._record_losses[made:done].tolist()
+            if self._fd is None:
+                details = [None] * (done - made)
+            else:
+                details = list(map(FiniteDifferenceDetail, *columns[4:]))
+            self._records.extend(map(EpochRecord, epochs, losses, *columns[:4], details))
+        return self._records
 
     def result(self) -> Run:
         weights, biases = self._host_params()
         done = self.epochs_done
         with np.errstate(all="ignore"):
-            fwd = self.network.forward(self.params, self.x, self.y)
+            fwd = self.network.forward(self._compute.params, self.x, self.y)
         return Run(
             learning_rate=self.learning_rate,
             gradient=self.gradient,
@@ -191,6 +302,26 @@ class Trainer:
             final_predictions=to_host(fwd.predictions),
             divergence=self.divergence,
         )
+
+
+def why_loss(loss: float, params: Parameters, xp: Any) -> str:
+    bad = non_finite_parameter(params, xp)
+    if math.isnan(loss):
+        return "the loss became NaN" + (f" ({bad})" if bad else " (inf − inf: the predictions overflowed)")
+    return "the loss overflowed to inf" + (f" ({bad})" if bad else " (the predictions grew past the float range)")
+
+
+def non_finite_parameter(params: Parameters, xp: Any) -> str | None:
+    """The first weight or bias that is inf or NaN, in words; None if all are finite."""
+    for kind, arrays in (("weight", params.weights), ("bias", params.biases)):
+        for l, a in enumerate(arrays):
+            finite = xp.isfinite(a)
+            if not bool(finite.all()):
+                index = [int(i) for i in np.argwhere(~to_host(finite))[0]]
+                name = weight_name(l + 1, *index) if kind == "weight" else bias_name(l + 1, index[-1])
+                limit = "float32's range (±3.4e38)" if a.dtype == np.float32 else "float64's range (±1.8e308)"
+                return f"the update pushed {kind} {name} past {limit}"
+    return None
 
 
 def train(backend: Backend, scenario: Scenario, learning_rate: float, gradient: str | None = None) -> Run:
