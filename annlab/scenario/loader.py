@@ -55,9 +55,20 @@ def load_scenario(path: str | Path) -> Scenario:
     text = _read_text(path)
     try:
         raw = tomllib.loads(text)
+        return _Checker(path, text, raw).scenario()
     except tomllib.TOMLDecodeError as exc:
         raise _toml_error(path, exc) from None
-    return _Checker(path, text, raw).scenario()
+    except RecursionError:
+        # tomllib and msgspec recurse once per level: a hostile [[[[…]]]] exhausts the stack.
+        raise ScenarioError(str(path), "invalid TOML: lists or tables nested hundreds of levels deep; expected a scenario (at most 3 levels)") from None
+    except ValueError as exc:
+        # Python refuses to convert integers of more than 4,300 digits (a guard against slow
+        # parsing); tomllib lets that ValueError through.
+        digits = re.search(r"\d{100,}", text)
+        line = text.count("\n", 0, digits.start()) + 1 if digits else None
+        if "integer string conversion" not in str(exc):
+            raise
+        raise ScenarioError(str(path), "invalid TOML: an integer thousands of digits long; expected an ordinary number", line=line) from None
 
 
 def _read_text(path: Path) -> str:
@@ -227,6 +238,10 @@ class _Checker:
     # -- building -------------------------------------------------------------------------
 
     def scenario(self) -> Scenario:
+        unsafe = _control_character(self.raw)
+        if unsafe:
+            key, char = unsafe
+            raise self.fail(key, f"found the control character U+{ord(char):04X}; expected printable text (a terminal would obey it)")
         try:
             parsed = msgspec.convert(self.raw, schema.ScenarioFile)
         except msgspec.ValidationError as exc:
@@ -457,6 +472,35 @@ class _Checker:
         if kind == "losses" and not 0 <= g.target <= 1 and any("cross-entropy" in n for n in names):
             raise self.fail("gallery.target", f"found {g.target}; expected 0 to 1 for a cross-entropy target")
         return GallerySpec(names, g.x_from, g.x_to, g.points, g.cursor, g.target)
+
+
+# Terminal controls (ESC starts colour, cursor and title sequences) and bidirectional overrides
+# ("Trojan source"): text from a file is printed to the learner's terminal, so it must be inert.
+# Tab, newline and carriage return stay allowed.
+_UNSAFE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _control_character(node: Any, key: str = "") -> tuple[str, str] | None:
+    """The key path and the first control character found in any key or string, else None."""
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for name, value in items:
+        if isinstance(name, str):
+            bad = _UNSAFE_TEXT.search(name)
+            if bad:
+                # The key itself is shown with its controls escaped, never raw.
+                return (f"{key}." if key else "") + _UNSAFE_TEXT.sub(lambda m: f"\\u{ord(m.group()):04x}", name), bad.group()
+            path = f"{key}.{name}" if key else name
+        else:
+            path = f"{key}[{name}]"
+        if isinstance(value, str):
+            bad = _UNSAFE_TEXT.search(value)
+            if bad:
+                return path, bad.group()
+        else:
+            found = _control_character(value, path)
+            if found:
+                return found
+    return None
 
 
 def _struct_in(hint: Any) -> Any:
