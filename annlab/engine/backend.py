@@ -21,8 +21,13 @@ from annlab.errors import BackendError
 
 BACKENDS = ("auto", "numpy", "cupy")
 
-# Multiply-adds per training step above which `auto` prefers a usable GPU.
-GPU_WORTHWHILE_MACS = 4_000_000
+# Multiply-adds per training step (forward + backward ≈ 3 forwards) above which `auto`
+# prefers a usable GPU. From the H200 figures (STYLE.md, float32, µs per step NumPy / CuPy):
+# the first network that the GPU wins by compute is 64-64-10 at batch 1024, 14 M per step
+# (514 / 494), barely; every problem below 2.4 M (the chapter's 2-3-1 at any batch, 64-64-10
+# up to batch 64) runs 2 to 20 times faster on NumPy. 10 M keeps everything that is not
+# clearly a GPU job on the CPU, so `auto` never makes the chapter's scenarios slower.
+GPU_WORTHWHILE_MACS = 10_000_000
 
 
 @dataclass(frozen=True)

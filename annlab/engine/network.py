@@ -197,7 +197,12 @@ def _bare_mse_and_gradient(xp: Any, p: Array, y: Array) -> tuple[Array, Array]:
 
 
 BARE_FORWARD = {"sigmoid": _bare_sigmoid}
-BARE_BACKWARD = {"sigmoid": _bare_sigmoid_backward}
+def _bare_relu_backward(xp: Any, h: Array, a: Array, upstream: Array) -> Array:
+    # upstream · (h > 0): the mask multiplies as 1.0 or 0.0, with no float copy of it made.
+    return upstream * (h > 0)
+
+
+BARE_BACKWARD = {"sigmoid": _bare_sigmoid_backward, "relu": _bare_relu_backward}
 BARE_LOSS = {"mse": _bare_mse}
 BARE_LOSS_AND_GRADIENT = {"mse": _bare_mse_and_gradient}
 

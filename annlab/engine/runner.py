@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import Callable
 
 from annlab.engine.backend import Backend, gpu_fault, numpy_backend, select_backend
+from annlab.engine.sweep import sweep_runs
 from annlab.engine.tables import activation_gallery, loss_gallery, softmax_table
 from annlab.engine.training import Trainer, compute_pass
 from annlab.errors import BackendError
@@ -77,17 +78,34 @@ def _run(
         assert scenario.gallery is not None
         return Trace(**base, gallery=loss_gallery(scenario.gallery))
     assert scenario.network is not None and scenario.training is not None
-    runs = []
+    runs: list = []
     first = None
-    plan = [(g, lr) for g in scenario.training.gradients for lr in scenario.training.learning_rates]
-    for index, (gradient, lr) in enumerate(plan):
-        progress[:] = [index, 0]
-        trainer = Trainer(backend, scenario, lr, gradient)
-        if first is None:
-            first = compute_pass(backend, scenario, *trainer.initial)
-        for epoch in trainer.epochs():
-            progress[1] = epoch
-            if on_epoch is not None and on_epoch(index, epoch, scenario.training.epochs) is False:
-                break
-        runs.append(trainer.result())
+    spec = scenario.training
+    index = 0
+    for gradient in spec.gradients:
+        if spec.sweep and gradient == "chain-rule":
+            # All the rates train at once, on a leading axis (annlab.engine.sweep); the
+            # chapter's finite differences still run one rate at a time below.
+            progress[:] = [index, 0]
+
+            def sweep_epoch(_: int, epoch: int, epochs: int, at: int = index) -> bool:
+                progress[1] = epoch
+                return on_epoch is None or on_epoch(at, epoch, epochs) is not False
+
+            runs.extend(sweep_runs(backend, scenario, sweep_epoch))
+            index += len(spec.learning_rates)
+            continue
+        for lr in spec.learning_rates:
+            progress[:] = [index, 0]
+            trainer = Trainer(backend, scenario, lr, gradient)
+            if first is None:
+                first = compute_pass(backend, scenario, *trainer.initial)
+            for epoch in trainer.epochs():
+                progress[1] = epoch
+                if on_epoch is not None and on_epoch(index, epoch, spec.epochs) is False:
+                    break
+            runs.append(trainer.result())
+            index += 1
+    if first is None:
+        first = compute_pass(backend, scenario, runs[0].initial_weights, runs[0].initial_biases)
     return Trace(**base, first_pass=first, runs=tuple(runs))

@@ -103,6 +103,19 @@ class FlatParameters:
         return tuple(arrays[:layers]), tuple(arrays[layers:])
 
 
+def descend(xp: Any, grads: FlatParameters, rate: Any, compute: FlatParameters, stored: FlatParameters, step: Any) -> None:
+    """θ ← θ − lr·∂C/∂θ for every parameter at once (``rate`` a number or a column of them).
+
+    w − lr·g is computed in the gradient's precision and rounded to the parameters' dtype,
+    as the chapter's `updated_weights[i][index] -= grad*lr` does; ``compute`` then gets the
+    rounded values back, widened, for the next epoch's maths."""
+    xp.multiply(grads.flat, rate, out=step)
+    xp.subtract(compute.flat, step, out=step)
+    stored.flat[...] = step
+    if compute is not stored:
+        compute.flat[...] = stored.flat
+
+
 def host_row(row: np.ndarray, array: Any) -> None:
     """Copy a backend array into a host row (CuPy arrays never convert implicitly)."""
     if isinstance(array, np.ndarray):
@@ -130,7 +143,30 @@ RECORD_OVERHEAD_BYTES = 400
 ARRAY_OVERHEAD_BYTES = 120
 
 
-class Trainer:
+class EpochLoop:
+    """``epochs()``: a generator that trains one epoch per ``next()`` and yields its number,
+    so a UI worker can drain it in batches, show progress and stop between epochs."""
+
+    spec: TrainingSpec
+    epochs_done: int
+
+    def epochs(self) -> Iterator[int]:
+        with np.errstate(all="ignore"):
+            for epoch in range(1, self.spec.epochs + 1):
+                self._epoch(epoch)
+                self.epochs_done = epoch
+                yield epoch
+                if self._finished():
+                    return
+
+    def _epoch(self, epoch: int) -> None:
+        raise NotImplementedError
+
+    def _finished(self) -> bool:
+        raise NotImplementedError
+
+
+class Trainer(EpochLoop):
     def __init__(self, backend: Backend, scenario: Scenario, learning_rate: float, gradient: str | None = None):
         assert scenario.network is not None and scenario.training is not None
         self.backend = backend
@@ -194,14 +230,8 @@ class Trainer:
     def _host_params(self) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
         return self._stored.split(to_host(self._stored.flat))
 
-    def epochs(self) -> Iterator[int]:
-        with np.errstate(all="ignore"):
-            for epoch in range(1, self.spec.epochs + 1):
-                self._epoch(epoch)
-                self.epochs_done = epoch
-                yield epoch
-                if self.divergence is not None:
-                    return
+    def _finished(self) -> bool:
+        return self.divergence is not None
 
     def _gradients(self, x: Any, y: Any) -> Any:
         """The loss at the current parameters; the gradients land in ``self._grads``."""
@@ -210,15 +240,7 @@ class Trainer:
         return self.network.loss_and_gradients(self._compute.params, x, y, self._grads.weights, self._grads.biases)
 
     def _update(self) -> None:
-        # w − lr·g is computed in the gradient's precision and rounded to the parameters'
-        # dtype, as the chapter's `updated_weights[i][index] -= grad*lr` does.
-        xp = self.backend.xp
-        step = self._step
-        xp.multiply(self._grads.flat, self.learning_rate, out=step)
-        xp.subtract(self._compute.flat, step, out=step)
-        self._stored.flat[...] = step
-        if self._compute is not self._stored:
-            self._compute.flat[...] = self._stored.flat
+        descend(self.backend.xp, self._grads, self.learning_rate, self._compute, self._stored, self._step)
 
     def _epoch(self, epoch: int) -> None:
         batch = self.spec.batch_size

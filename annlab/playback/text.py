@@ -15,6 +15,7 @@ from annlab.engine.gradients import central_difference_check, finite_difference
 from annlab.engine.losses import LOSSES
 from annlab.engine.tables import activation_at, loss_at
 from annlab.engine.network import Network, Parameters
+from annlab.engine.sweep import SweepOutcome, hessian_bound, sweep_outcome
 from annlab.playback.numbers import matrix, num, signed, sparkline
 from annlab.scenario.model import Scenario
 from annlab.trace import Pass, Run, Trace
@@ -88,6 +89,9 @@ def _training(out: _Writer, scenario: Scenario, trace: Trace) -> None:
     chain = _backward(out, scenario, trace.first_pass)
     first_run = trace.runs[0]
     _update(out, scenario, first_run, chain)
+    if spec.sweep:
+        _sweep(out, scenario, trace)  # a thousand runs: one chart, not a thousand tables
+        return
     for run in trace.runs:
         _epochs(out, scenario, run)
     _summary(out, scenario, trace)
@@ -343,6 +347,74 @@ def _compare_methods(out: _Writer, trace: Trace) -> None:
                 "step/2 · ∂²C/∂θ², and float32 rounds the nudge itself; the chain rule has neither error.",
                 "  ",
             )
+
+
+# --- learning-rate sweeps -----------------------------------------------------------------
+
+SWEEP_ROWS = 24
+SWEEP_BAR = 40
+
+
+def _sweep_rows(runs: list[Run], outcome: SweepOutcome) -> list[int]:
+    """About SWEEP_ROWS runs spread evenly over the (log-spaced) rates, plus the runs on
+    either side of where training broke, which are the point of the chart."""
+    picks = set(np.linspace(0, len(runs) - 1, min(SWEEP_ROWS, len(runs))).round().astype(int).tolist())
+    for rate in (outcome.last_rate_that_learned, outcome.first_rate_that_failed, outcome.first_rate_that_overflowed, outcome.best_rate):
+        if rate is not None:
+            picks.add(next(i for i, r in enumerate(runs) if r.learning_rate == rate))
+    return sorted(picks)
+
+
+def _sweep(out: _Writer, scenario: Scenario, trace: Trace) -> None:
+    spec = scenario.training
+    assert spec is not None
+    for gradient in spec.gradients:
+        runs = sorted((r for r in trace.runs if r.gradient == gradient), key=lambda r: r.learning_rate)
+        if not runs:
+            continue
+        outcome = sweep_outcome(tuple(runs))
+        out.heading(f"4. The sweep ({gradient}): final loss after up to {spec.epochs:,} epochs, per learning rate")
+        finals = np.array([r.final_loss for r in runs])
+        good = np.isfinite(finals) & (finals > 0)
+        logs = np.log10(finals[good]) if good.any() else np.zeros(1)
+        low, high = float(logs.min()), float(logs.max())
+        span = high - low or 1.0
+        out.line(f"{'learning rate':>14}  {'final loss, log scale from ' + num(10 ** low, 2) + ' to ' + num(10 ** high, 2):<{SWEEP_BAR}}  final loss")
+        for i in _sweep_rows(runs, outcome):
+            run = runs[i]
+            if run.divergence is not None:
+                bar, note = "✗" * SWEEP_BAR, f"diverged at epoch {run.divergence.epoch:,}"
+            else:
+                width = 1 + int(round((np.log10(max(run.final_loss, 10 ** low)) - low) / span * (SWEEP_BAR - 1))) if run.final_loss > 0 else 0
+                bar = "█" * width
+                note = num(run.final_loss, 4) + ("   ↑ grew from " + num(run.losses[0], 4) if outcome.failed[i] else "")
+            out.line(f"{num(run.learning_rate, 4):>14}  {bar:<{SWEEP_BAR}}  {note}")
+        grew = int(outcome.failed.sum()) - sum(r.divergence is not None for r in runs)
+        overflowed = sum(r.divergence is not None for r in runs)
+        out.line(f"({len(runs):,} rates; {grew:,} ended above their starting loss (↑), {overflowed:,} overflowed (✗); "
+                 f"every epoch's loss is kept, weights every {runs[0].record_stride:,} epoch{'s' if runs[0].record_stride != 1 else ''})")
+        out.line()
+        bound = hessian_bound(scenario)
+        if bound is not None and gradient == "chain-rule":
+            out.para(
+                f"Exact bound: this loss is quadratic in the parameters, with the constant Hessian "
+                f"H = {matrix(bound.hessian, 5)}. Its largest eigenvalue is λmax = {num(bound.largest_eigenvalue, 5)}, "
+                f"and gradient descent settles only while lr < 2/λmax = {num(bound.largest_stable_rate, 5)}: "
+                f"each step multiplies the error along that direction by (1 − lr·λmax), which grows once lr > 2/λmax."
+            )
+        observed = []
+        if outcome.last_rate_that_learned is not None:
+            observed.append(f"the loss still fell at lr = {num(outcome.last_rate_that_learned, 5)}")
+        if outcome.first_rate_that_failed is not None:
+            observed.append(f"it first failed to fall at lr = {num(outcome.first_rate_that_failed, 5)}")
+        if outcome.first_rate_that_overflowed is not None:
+            first = next(r for r in runs if r.learning_rate == outcome.first_rate_that_overflowed)
+            observed.append(f"the first rate to overflow was {num(first.learning_rate, 5)} ({first.divergence})")
+        if observed:
+            out.para("Where training really broke: " + "; ".join(observed) + ".")
+        if outcome.best_rate is not None:
+            best = next(r for r in runs if r.learning_rate == outcome.best_rate)
+            out.line(f"Lowest final loss: {num(best.final_loss, 4)} at lr = {num(best.learning_rate, 5)}.")
 
 
 # --- tables and galleries -----------------------------------------------------------------

@@ -1,0 +1,286 @@
+"""A learning-rate sweep: every rate trains at once, as one batched computation.
+
+The runs differ only in their learning rate, so their parameters are stacked on a leading
+axis (rates × the network's parameters) and every epoch is one batched forward and backward
+pass: ``Network.loss_and_gradients`` already reduces over the last two axes only, so the
+same code that trains one network trains a thousand copies of it. On y = 3x, 1,000 rates
+cost little more than one (docs/benchmarks.md).
+
+What comes out is one ordinary ``Run`` per rate, with the same fields, losses and records a
+``Trainer`` would give, so ``annlab play`` and the app need nothing special. A run stops
+where it diverges (its loss or a parameter is no longer finite); its copy keeps computing
+NaNs beside the others, which is cheaper than taking it out of the stack.
+
+``hessian_bound`` gives, for a model whose loss is quadratic in its parameters (a single
+linear layer under MSE, such as y = 3x), the exact largest stable learning rate 2/λmax,
+to set beside the rate where training really broke.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from annlab.engine.backend import Backend, to_host
+from annlab.engine.network import Network, Parameters
+from annlab.engine.training import (
+    ARRAY_OVERHEAD_BYTES,
+    RECORD_OVERHEAD_BYTES,
+    EpochLoop,
+    FlatParameters,
+    descend,
+    host_row,
+    non_finite_parameter,
+    records_that_fit,
+    why_loss,
+)
+from annlab.scenario.model import Scenario
+from annlab.trace import Divergence, EpochRecord, Run
+
+
+# A sweep is read as a chart of final losses against rates, so each run keeps fewer records
+# than a lone run would: its first and last epochs and a sample between (every loss is kept).
+SWEEP_RECORD_BUDGET_BYTES = 8 * 1024 * 1024
+
+
+class Sweep(EpochLoop):
+    """All of a scenario's learning rates trained together with the chain rule.
+
+    ``epochs()`` yields after each epoch, like ``Trainer.epochs()``; ``runs()`` gives one
+    ``Run`` per rate, in the scenario's order."""
+
+    def __init__(self, backend: Backend, scenario: Scenario):
+        assert scenario.network is not None and scenario.training is not None
+        xp = backend.xp
+        self.backend = backend
+        self.spec = scenario.training
+        net = scenario.network
+        self.rates = tuple(float(r) for r in self.spec.learning_rates)
+        count = len(self.rates)
+        self.network = Network(xp, list(net.activations), self.spec.loss)
+        self.x, self.y = xp.asarray(scenario.inputs), xp.asarray(scenario.targets)
+        self.dtype = net.dtype
+        param_dtype = np.dtype(net.dtype)
+        self.compute_dtype = np.result_type(self.x.dtype, self.y.dtype, param_dtype)
+        w_shapes = [w.shape for w in net.weights]
+        # Biases get a row axis, (rates, 1, units), so that they broadcast over data points
+        # beside the stacked pre-activations (rates, points, units).
+        stacked_b = [(1,) + b.shape for b in net.biases]
+        lead = (count,)
+        self._stored = FlatParameters(xp, w_shapes, stacked_b, param_dtype, lead)
+        initial = np.concatenate([a.astype(param_dtype).reshape(-1) for a in net.weights + net.biases])
+        self._stored.flat[...] = xp.asarray(initial)
+        if self.compute_dtype == param_dtype:
+            self._compute = self._stored
+        else:
+            self._compute = FlatParameters(xp, w_shapes, stacked_b, self.compute_dtype, lead)
+            self._compute.flat[...] = self._stored.flat
+        self._grads = FlatParameters(xp, w_shapes, [b.shape for b in net.biases], self.compute_dtype, lead)
+        # A Python float times a float32 array rounds the rate to float32 first (NEP 50):
+        # the rates column in the compute dtype does the same, rate by rate.
+        self._rates = xp.asarray(np.array(self.rates, dtype=self.compute_dtype)[:, None])
+        self._step = xp.empty((count, self._stored.size), dtype=self.compute_dtype)
+        # One run's host layout (no leading axis), to split flat rows into layers.
+        self._layout = FlatParameters(np, w_shapes, [b.shape for b in net.biases], param_dtype)
+        self.initial = self._layout.split(initial)
+        epochs = self.spec.epochs
+        size = self._stored.size
+        per_record = size * (param_dtype.itemsize + self.compute_dtype.itemsize)
+        per_record += RECORD_OVERHEAD_BYTES + 4 * len(w_shapes) * ARRAY_OVERHEAD_BYTES
+        self.stride, rows = records_that_fit(epochs, count, per_record, SWEEP_RECORD_BUDGET_BYTES)
+        self._record_epochs = np.zeros(rows, dtype=np.int64)
+        self._record_params = np.empty((rows, count, size), dtype=param_dtype)
+        self._record_grads = np.empty((rows, count, size), dtype=self.compute_dtype)
+        self._recorded = 0
+        self.losses = np.empty((epochs, count), dtype=np.float64)
+        # Per run: where it diverged, why, and its parameters and gradients at that epoch.
+        self.divergence: list[Divergence | None] = [None] * count
+        self._last = np.empty((count, size), dtype=param_dtype)
+        self._last_grads = np.empty((count, size), dtype=self.compute_dtype)
+        self.alive = np.ones(count, dtype=bool)
+        self.epochs_done = 0
+
+    def _finished(self) -> bool:
+        return not self.alive.any()
+
+    def _update(self) -> None:
+        descend(self.backend.xp, self._grads, self._rates, self._compute, self._stored, self._step)
+
+    def _epoch(self, epoch: int) -> None:
+        xp = self.backend.xp
+        batch, rows = self.spec.batch_size, self.x.shape[0]
+        params = self._compute.params
+        if batch == 0 or batch >= rows:
+            loss = self.network.loss_and_gradients(params, self.x, self.y, self._grads.weights, self._grads.biases)
+            self._update()
+        else:
+            loss = self.network.training_loss(params, self.x, self.y)
+            order = np.random.default_rng((self.spec.shuffle_seed, epoch)).permutation(rows)
+            for start in range(0, rows, batch):
+                idx = xp.asarray(order[start : start + batch])
+                self.network.loss_and_gradients(params, self.x[idx], self.y[idx], self._grads.weights, self._grads.biases)
+                self._update()
+        host_row(self.losses[epoch - 1], loss)
+        loss_row = self.losses[epoch - 1]
+        finite_params = to_host(xp.isfinite(self._stored.flat).all(axis=-1))
+        failed = self.alive & ~(np.isfinite(loss_row) & finite_params)
+        last = epoch == self.spec.epochs
+        if failed.any():
+            self._diverged(epoch, np.flatnonzero(failed), loss_row)
+        if epoch == 1 or last or epoch % self.stride == 0:
+            k = self._recorded
+            self._record_epochs[k] = epoch
+            host_row(self._record_params[k], self._stored.flat)
+            host_row(self._record_grads[k], self._grads.flat)
+            self._recorded = k + 1
+
+    def _diverged(self, epoch: int, runs: np.ndarray, loss_row: np.ndarray) -> None:
+        rows = self.backend.xp.asarray(runs)
+        params = to_host(self._stored.flat[rows])
+        grads = to_host(self._grads.flat[rows])
+        for r, p, g in zip(runs.tolist(), params, grads):
+            self.alive[r] = False
+            self._last[r] = p
+            self._last_grads[r] = g
+            weights, biases = self._layout.split(p)
+            one = Parameters(list(weights), list(biases))
+            loss = float(loss_row[r])
+            reason = why_loss(loss, one, np) if not math.isfinite(loss) else non_finite_parameter(one, np) or ""
+            self.divergence[r] = Divergence(epoch, reason)
+
+    def runs(self) -> tuple[Run, ...]:
+        xp = self.backend.xp
+        final = to_host(self._stored.flat)
+        for r in np.flatnonzero(~self.alive):
+            final[r] = self._last[r]
+        # Final losses and predictions of every run in one batched forward pass.
+        stacked = FlatParameters(xp, [w.shape for w in self._layout.weights], [(1,) + b.shape for b in self._layout.biases], self.compute_dtype, (len(self.rates),))
+        stacked.flat[...] = xp.asarray(final)
+        with np.errstate(all="ignore"):
+            fwd = self.network.forward(stacked.params, self.x, self.y)
+        final_losses, predictions = to_host(fwd.loss), to_host(fwd.predictions)
+        split = self._layout.split
+        done = self.epochs_done
+        record_epochs = self._record_epochs[: self._recorded].tolist()
+        # Per-layer views of every record block: (records, rates, ...) each.
+        params_w, params_b = split(self._record_params[: self._recorded])
+        grads_w, grads_b = split(self._record_grads[: self._recorded])
+        runs = []
+        for r, rate in enumerate(self.rates):
+            divergence = self.divergence[r]
+            stop = divergence.epoch if divergence else done
+            kept = sum(1 for e in record_epochs if e < stop or (e == stop and divergence is None))
+            # One tuple of per-layer views per record, made at C speed (zip over the blocks).
+            columns = [zip(*(a[:kept, r] for a in block)) for block in (params_w, params_b, grads_w, grads_b)]
+            losses = [float(self.losses[e - 1, r]) for e in record_epochs[:kept]]
+            records = list(map(EpochRecord, record_epochs[:kept], losses, *columns))
+            if divergence is not None:
+                weights, biases = split(self._last[r])
+                w_grads, b_grads = split(self._last_grads[r])
+                records.append(EpochRecord(stop, float(self.losses[stop - 1, r]), weights, biases, w_grads, b_grads))
+            weights, biases = split(final[r])
+            runs.append(
+                Run(
+                    learning_rate=rate,
+                    gradient="chain-rule",
+                    dtype=self.dtype,
+                    initial_weights=self.initial[0],
+                    initial_biases=self.initial[1],
+                    losses=self.losses[:stop, r].copy(),
+                    records=tuple(records),
+                    record_stride=self.stride,
+                    final_weights=tuple(w.copy() for w in weights),
+                    final_biases=tuple(b.copy() for b in biases),
+                    final_loss=float(final_losses[r]),
+                    final_predictions=predictions[r].copy(),
+                    divergence=divergence,
+                )
+            )
+        return tuple(runs)
+
+
+def sweep_runs(backend: Backend, scenario: Scenario, on_epoch: Callable[[int, int, int], bool] | None = None) -> tuple[Run, ...]:
+    """Train a sweep. ``on_epoch(0, epoch, epochs)`` after every epoch (all rates move
+    together, so a sweep reports as one run); False stops every rate there."""
+    sweep = Sweep(backend, scenario)
+    for epoch in sweep.epochs():
+        if on_epoch is not None and on_epoch(0, epoch, sweep.spec.epochs) is False:
+            break
+    return sweep.runs()
+
+
+# --- where training must break ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HessianBound:
+    """For a loss that is quadratic in the parameters: its (constant) Hessian, the largest
+    eigenvalue λmax, and 2/λmax, the learning rate above which gradient descent diverges."""
+
+    hessian: np.ndarray
+    largest_eigenvalue: float
+    largest_stable_rate: float
+
+
+def hessian_bound(scenario: Scenario) -> HessianBound | None:
+    """The exact bound for a single linear layer under MSE (y = 3x: ŷ = w·x + b); None for
+    any other network, whose loss is not quadratic and has no single bound.
+
+    With C = (1/(m·k)) Σ (x̃·θ − y)² over m data points and k outputs, x̃ = (x, 1), each
+    output's parameters θ see the Hessian H = (2/(m·k)) X̃ᵀX̃, the same for every output. Along
+    H's eigenvector with eigenvalue λ, one step multiplies the error by (1 − lr·λ): it shrinks
+    only while |1 − lr·λ| < 1, so every direction converges exactly when lr < 2/λmax."""
+    net, spec = scenario.network, scenario.training
+    if net is None or spec is None or scenario.inputs is None or scenario.targets is None:
+        return None
+    if len(net.layer_sizes) != 2 or net.activations != ("linear",) or spec.loss != "mse":
+        return None
+    if 0 < spec.batch_size < scenario.inputs.shape[0]:
+        return None  # mini-batches see a different Hessian at every step
+    m, k = scenario.inputs.shape[0], scenario.targets.shape[1]
+    augmented = np.hstack([scenario.inputs, np.ones((m, 1))])
+    hessian = 2.0 / (m * k) * augmented.T @ augmented
+    largest = float(np.linalg.eigvalsh(hessian)[-1])
+    return HessianBound(hessian, largest, 2.0 / largest)
+
+
+@dataclass(frozen=True)
+class SweepOutcome:
+    """Where, along the rates, training stopped working."""
+
+    last_rate_that_learned: float | None  # largest rate (below the first failure) whose loss fell
+    first_rate_that_failed: float | None  # smallest rate whose final loss is above its first
+    first_rate_that_overflowed: float | None  # smallest rate that diverged to inf or NaN
+    best_rate: float | None  # the rate with the lowest final loss
+    failed: np.ndarray  # per run (in the runs' order): did its loss grow or overflow
+
+
+def sweep_outcome(runs: tuple[Run, ...]) -> SweepOutcome:
+    order = sorted(range(len(runs)), key=lambda i: runs[i].learning_rate)
+    failed = np.array([_failed(run) for run in runs], dtype=bool)
+    first_failed = next((i for i in order if failed[i]), None)
+    first_overflow = next((i for i in order if runs[i].divergence is not None), None)
+    below = [i for i in order if first_failed is None or runs[i].learning_rate < runs[first_failed].learning_rate]
+    learned = [i for i in below if not failed[i]]
+    finals = [(runs[i].final_loss, i) for i in order if runs[i].divergence is None and math.isfinite(runs[i].final_loss)]
+    rate = lambda i: None if i is None else runs[i].learning_rate  # noqa: E731
+    return SweepOutcome(
+        rate(learned[-1] if learned else None),
+        rate(first_failed),
+        rate(first_overflow),
+        rate(min(finals)[1] if finals else None),
+        failed,
+    )
+
+
+def _failed(run: Run) -> bool:
+    """A run failed if it diverged, or if after all its epochs the loss is higher than where
+    it started (it grew instead of falling: too large a step, but not yet an overflow)."""
+    if run.divergence is not None or not math.isfinite(run.final_loss):
+        return True
+    return run.losses.size > 0 and run.final_loss > float(run.losses[0])
+
+
