@@ -427,6 +427,10 @@ class _Checker:
     def table(self, t: schema.TableSection) -> TableSpec:
         if not t.classes:
             raise self.fail("table.classes", "is empty; expected at least two class names")
+        for i, name in enumerate(t.classes):
+            # Class names head the table's columns and are listed in messages: one short line each.
+            if not name.strip() or re.search(r"[\n\r\t]", name):
+                raise self.fail(f"table.classes[{i}]", f"found {name!r}; expected a class name on one line")
         if len(set(t.classes)) != len(t.classes):
             twice = next(c for c in t.classes if t.classes.count(c) > 1)
             raise self.fail("table.classes", f"found {twice!r} twice; expected distinct class names")
@@ -478,6 +482,8 @@ class _Checker:
 # ("Trojan source"): text from a file is printed to the learner's terminal, so it must be inert.
 # Tab, newline and carriage return stay allowed.
 _UNSAFE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# A key is named in one-line messages: no line breaks or tabs either.
+_UNSAFE_KEY = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def _control_character(node: Any, key: str = "") -> tuple[str, str] | None:
@@ -485,10 +491,10 @@ def _control_character(node: Any, key: str = "") -> tuple[str, str] | None:
     items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
     for name, value in items:
         if isinstance(name, str):
-            bad = _UNSAFE_TEXT.search(name)
+            bad = _UNSAFE_KEY.search(name)
             if bad:
                 # The key itself is shown with its controls escaped, never raw.
-                return (f"{key}." if key else "") + _UNSAFE_TEXT.sub(lambda m: f"\\u{ord(m.group()):04x}", name), bad.group()
+                return (f"{key}." if key else "") + _UNSAFE_KEY.sub(lambda m: f"\\u{ord(m.group()):04x}", name), bad.group()
             path = f"{key}.{name}" if key else name
         else:
             path = f"{key}[{name}]"
