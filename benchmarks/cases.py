@@ -24,6 +24,8 @@ def network_case(sizes: tuple[int, ...], samples: int, batch: int, epochs: int, 
         rng = np.random.default_rng(0)
         x = rng.standard_normal((samples, sizes[0]))
         y = np.eye(classes)[rng.integers(0, classes, samples)]
+    # Synthetic data in the parameters' dtype, as the loader makes generated data.
+    x, y = x.astype(dtype), y.astype(dtype)
     weights, biases = initial_parameters(sizes, "he", 0)
     hidden = activations or ("relu",) * (len(sizes) - 2)
     network = dataclasses.replace(base.network, layer_sizes=sizes, activations=hidden + ("softmax",), weights=weights, biases=biases, dtype=dtype, origin="he initialisation, seed 0")

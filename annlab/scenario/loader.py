@@ -271,6 +271,11 @@ class _Checker:
         if values > MAX_VALUES_PER_LAYER:
             raise self.fail("network.layers", f"found {inputs.shape[0]:,} data points × {max(sizes):,} units = {values:,} values in one layer; expected at most {MAX_VALUES_PER_LAYER:,} (fewer points or smaller layers)")
         network = self.network(net, sizes)
+        if data.generator is not None:
+            # Generated data are made in the parameters' dtype, so a float32 network computes
+            # in float32 end to end (what a GPU is fast at). Data typed into the file keep
+            # NumPy's promotion, as the chapter's integer data do: float64 arithmetic.
+            inputs, targets = inputs.astype(network.dtype), targets.astype(network.dtype)
         spec = self.training(training, rows=inputs.shape[0], last_activation=network.activations[-1])
         return Scenario(**base, inputs=inputs, targets=targets, data_origin=origin, network=network, training=spec)
 
