@@ -162,7 +162,7 @@ def gpu() -> None:
     from benchmarks.gpu import gpu_table
 
     cupy, why = probe_cupy()
-    print("7. GPU: CuPy against NumPy, one training step (median), float32 parameters and data")
+    print("7. GPU: CuPy against NumPy, one training step (mean over a block, inside a 100-epoch run), float32")
     if cupy is None:
         report("GPU benchmarks", float("nan"), "≥ 30x at 784-1024-10", None, f"skipped: {why}")
         return

@@ -1,12 +1,11 @@
 """CuPy against NumPy, step for step, on the device machine (skips cleanly elsewhere).
 
 One training step = ``Trainer._epoch`` on a full batch of the given size (forward, backward,
-update, the epoch's bookkeeping), median of timed epochs after warm-up, the GPU
-synchronised before the clock is read."""
+update, the epoch's bookkeeping), mean per step over a block of epochs inside a 100-epoch run (best of three blocks),
+the GPU synchronised before the clock is read."""
 
 from __future__ import annotations
 
-import statistics
 import time
 
 # name: (layer sizes, batch); the tiny ones are where the GPU is expected to lose.
@@ -22,18 +21,23 @@ GPU_CASES = {
 def step_seconds(backend, scenario, epochs: int) -> float:
     from annlab.engine.training import Trainer
 
-    trainer = Trainer(backend, scenario.with_training(epochs=epochs + 3), 0.01)
+    # Inside a 100-epoch run, as a learner would start one: the Trainer then records every
+    # few epochs (within its memory budget), not every one.
+    trainer = Trainer(backend, scenario.with_training(epochs=100), 0.01)
     steps = trainer.epochs()
     for _ in range(3):
         next(steps)
     backend.synchronize()
-    times = []
-    for _ in range(epochs):
+    # One clock around a block of steps, synchronised once at the end: timing each step
+    # alone would make the CPU wait for the GPU every step, which training itself avoids.
+    best = float("inf")
+    for _ in range(3):
         start = time.perf_counter()
-        next(steps)
+        for _ in range(epochs):
+            next(steps)
         backend.synchronize()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        best = min(best, (time.perf_counter() - start) / epochs)
+    return best
 
 
 def gpu_table(dtype: str = "float32") -> list[dict]:
@@ -45,7 +49,7 @@ def gpu_table(dtype: str = "float32") -> list[dict]:
     rows = []
     for name, (sizes, batch) in GPU_CASES.items():
         scenario = network_case(sizes, batch, batch, 10, dtype=dtype, activations=("sigmoid",) * (len(sizes) - 2) if len(sizes) == 3 and sizes[0] < 100 else None) if len(sizes) > 2 else network_case((2, 2), batch, batch, 10, dtype=dtype)
-        epochs = 5 if batch >= 4096 else 20
+        epochs = 8 if batch >= 4096 else 20
         cpu = step_seconds(numpy_backend(), scenario, epochs)
         gpu = step_seconds(cupy, scenario, epochs)
         auto = choose_backend(scenario, "auto")

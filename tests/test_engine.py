@@ -290,3 +290,31 @@ def test_gallery_values_are_exact_at_any_point():
         np.testing.assert_allclose(slope, [-100.0, -2.0])
     value, slope = loss_at("mse", np.array([-0.5]), 1.0)
     assert value[0] == pytest.approx(2.25) and slope[0] == pytest.approx(-3.0)
+
+
+@pytest.mark.parametrize("name, lr, gradient", [("toy-backprop", 0.01, None), ("y3x-lr-1", 1.0, "chain-rule"), ("y3x-lr-1", 1.0, "finite-difference")])
+def test_losses_read_back_in_chunks_give_the_same_run(scenario_path, monkeypatch, name, lr, gradient):
+    """The GPU path gathers losses on the device and reads them back every N epochs; on the
+    CPU the same code must give the same run, divergence epoch included."""
+    from annlab.engine import training
+    from annlab.engine.training import Trainer
+
+    # A small record budget, so that most epochs are not recorded and losses really wait.
+    monkeypatch.setattr(training, "RECORD_BUDGET_BYTES", 20_000)
+
+    scenario = load_scenario(scenario_path(name))
+    runs = []
+    for every in (1, 7):
+        trainer = Trainer(numpy_backend(), scenario, lr, gradient, read_back_every=every)
+        for _ in trainer.epochs():
+            pass
+        runs.append(trainer.result())
+    one, chunked = runs
+    assert one.record_stride > 7
+    np.testing.assert_array_equal(one.losses, chunked.losses)
+    assert [r.epoch for r in one.records] == [r.epoch for r in chunked.records]
+    assert (one.divergence is None) == (chunked.divergence is None)
+    if one.divergence is not None:
+        assert one.divergence.epoch == chunked.divergence.epoch == one.epochs_run == chunked.epochs_run
+    else:
+        np.testing.assert_array_equal(one.final_weights[0], chunked.final_weights[0])

@@ -75,3 +75,16 @@ def test_auto_picks_cupy_only_for_big_problems(scenario_path):
         assert backend.name == "numpy" and "too small" in backend.reason
     big = choose_backend(network_case((784, 1024, 10), 4096, 4096, 1), "auto")
     assert big.name == "cupy" and big.reason.startswith("auto chose CuPy")
+
+
+def test_divergence_on_cupy_is_found_at_the_same_epoch(scenario_path):
+    """On the GPU, losses come back in chunks; a divergence must still be dated exactly."""
+    from annlab.engine.training import GPU_READ_BACK_EVERY
+
+    scenario = load_scenario(scenario_path("y3x-lr-1")).with_training(gradients=("chain-rule",))
+    cpu, gpu = _both(scenario)
+    a, b = cpu.runs[0], gpu.runs[0]
+    assert GPU_READ_BACK_EVERY > 1
+    assert a.divergence is not None and b.divergence is not None
+    assert b.divergence.epoch == a.divergence.epoch == b.epochs_run
+    np.testing.assert_allclose(b.losses[:-1], a.losses[:-1], rtol=1e-5)

@@ -166,8 +166,22 @@ class EpochLoop:
         raise NotImplementedError
 
 
+# On a GPU, reading each epoch's loss back to the host makes the CPU wait for the GPU every
+# epoch, so kernel launches and GPU work never overlap. There the losses gather on the device
+# and come back every this many epochs (and at every recorded epoch); a divergence is still
+# found at the exact epoch, only noticed up to this many epochs later.
+GPU_READ_BACK_EVERY = 32
+
+
 class Trainer(EpochLoop):
-    def __init__(self, backend: Backend, scenario: Scenario, learning_rate: float, gradient: str | None = None):
+    def __init__(
+        self,
+        backend: Backend,
+        scenario: Scenario,
+        learning_rate: float,
+        gradient: str | None = None,
+        read_back_every: int | None = None,
+    ):
         assert scenario.network is not None and scenario.training is not None
         self.backend = backend
         self.spec: TrainingSpec = scenario.training
@@ -220,7 +234,12 @@ class Trainer(EpochLoop):
         self._record_nudges = np.empty((rows, count), dtype=np.float64) if fd else None
         self._recorded = 0
         self._records: list[EpochRecord] = []
-        self.losses = np.empty(epochs, dtype=np.float64)
+        self._losses = np.full(epochs, np.nan)
+        if read_back_every is None:
+            read_back_every = 1 if backend.name == "numpy" else GPU_READ_BACK_EVERY
+        self._pending = xp.empty(read_back_every, dtype=np.float64) if read_back_every > 1 else None
+        self._pending_first = 1  # the first epoch whose loss is still on the device
+        self._pending_last = 0
         self.divergence: Divergence | None = None
         self.epochs_done = 0
         self._fd: FlatFiniteDifference | None = None
@@ -231,7 +250,44 @@ class Trainer(EpochLoop):
         return self._stored.split(to_host(self._stored.flat))
 
     def _finished(self) -> bool:
-        return self.divergence is not None
+        if self.divergence is not None:
+            self.epochs_done = min(self.epochs_done, self.divergence.epoch)
+            return True
+        return False
+
+    @property
+    def losses(self) -> np.ndarray:
+        """Every epoch's loss so far (any still on the GPU is read back first)."""
+        self._read_back()
+        return self._losses
+
+    def _read_back(self) -> None:
+        first, last = self._pending_first, self._pending_last
+        if self._pending is None or last < first:
+            return
+        self._losses[first - 1 : last] = to_host(self._pending[: last - first + 1])
+        self._pending_first = last + 1
+        self._check_losses(first, last)
+
+    def _check_losses(self, first: int, last: int) -> None:
+        chunk = self._losses[first - 1 : last]
+        bad = np.flatnonzero(~np.isfinite(chunk))
+        if bad.size and self.divergence is None:
+            epoch = first + int(bad[0])
+            self.divergence = Divergence(epoch, why_loss(float(chunk[bad[0]]), self._stored.params, self.backend.xp))
+
+    def _store_loss(self, loss: Any, epoch: int, needed_now: bool) -> bool:
+        """Keep this epoch's loss; True when every loss so far is on the host and checked."""
+        if self._pending is None:
+            self._losses[epoch - 1] = float(loss)
+            self._check_losses(epoch, epoch)
+            return True
+        self._pending[epoch - self._pending_first] = loss  # a device-side copy: no wait
+        self._pending_last = epoch
+        if needed_now or epoch - self._pending_first + 1 == self._pending.size:
+            self._read_back()
+            return True
+        return False
 
     def _gradients(self, x: Any, y: Any) -> Any:
         """The loss at the current parameters; the gradients land in ``self._grads``."""
@@ -255,17 +311,18 @@ class Trainer(EpochLoop):
                 idx = self.backend.xp.asarray(order[start : start + batch])
                 self._gradients(self.x[idx], self.y[idx])
                 self._update()
-        loss_value = float(loss)
-        self.losses[epoch - 1] = loss_value
-        last = epoch == self.spec.epochs
-        if not math.isfinite(loss_value):
-            self.divergence = Divergence(epoch, why_loss(loss_value, self._stored.params, self.backend.xp))
-        elif (last or epoch % self.stride == 0 or epoch == 1) and not self._all_finite():
+        recorded_epoch = epoch == 1 or epoch == self.spec.epochs or epoch % self.stride == 0
+        if not self._store_loss(loss, epoch, recorded_epoch):
+            return
+        if self.divergence is None and recorded_epoch and not self._all_finite():
             self.divergence = Divergence(epoch, non_finite_parameter(self._stored.params, self.backend.xp) or "")
-        if self.divergence is not None or epoch == 1 or last or epoch % self.stride == 0:
+        if self.divergence is not None or recorded_epoch:
+            # After a divergence found in a read-back chunk, the parameters recorded are the
+            # current ones (a few epochs on, and no longer finite either way).
+            at = self.divergence.epoch if self.divergence is not None else epoch
             k = self._recorded
-            self._record_epochs[k] = epoch
-            self._record_losses[k] = loss_value
+            self._record_epochs[k] = at
+            self._record_losses[k] = self._losses[at - 1]
             host_row(self._record_params[k], self._stored.flat)
             host_row(self._record_grads[k], self._grads.flat)
             if self._fd is not None:
@@ -306,7 +363,8 @@ class Trainer(EpochLoop):
 
     def result(self) -> Run:
         weights, biases = self._host_params()
-        done = self.epochs_done
+        losses = self.losses  # reads back any losses still on the device
+        done = min(self.epochs_done, self.divergence.epoch) if self.divergence else self.epochs_done
         with np.errstate(all="ignore"):
             fwd = self.network.forward(self._compute.params, self.x, self.y)
         return Run(
@@ -315,7 +373,7 @@ class Trainer(EpochLoop):
             dtype=self.dtype,
             initial_weights=self.initial[0],
             initial_biases=self.initial[1],
-            losses=self.losses[:done].copy(),
+            losses=losses[:done].copy(),
             records=tuple(self.records),
             record_stride=self.stride,
             final_weights=weights,
