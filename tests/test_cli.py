@@ -119,3 +119,10 @@ def test_console_entry_point_runs_as_a_subprocess():
     result = subprocess.run([sys.executable, "-m", "annlab", "play", "feed-forward"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "loss  C = (1/m) Σ (ŷ − y)² = 1.5208" in result.stdout
+
+
+def test_play_checks_only_the_narrated_parameter_on_a_big_network(capsys):
+    code, out, _ = _play(capsys, "spiral")
+    assert code == 0
+    assert "check: central difference" in out
+    assert "no check of all" in out and "that cost is why backpropagation exists" in out

@@ -318,3 +318,17 @@ def test_losses_read_back_in_chunks_give_the_same_run(scenario_path, monkeypatch
         assert one.divergence.epoch == chunked.divergence.epoch == one.epochs_run == chunked.epochs_run
     else:
         np.testing.assert_array_equal(one.final_weights[0], chunked.final_weights[0])
+
+
+def test_one_parameter_estimates_equal_the_full_checks_numbers():
+    from annlab.engine.gradients import one_parameter_estimates
+
+    network, params, x, y = _random_network(4)
+    full_central = central_difference_check(network, params, x, y)
+    full_forward = finite_difference(network, params, x, y, 1e-4)
+    for kind, layer, index in (("weight", 1, (2, 3)), ("bias", 2, (1,))):
+        one = one_parameter_estimates(network, params, x, y, kind, layer, index, 1e-4)
+        numeric = (full_central.numeric.weights if kind == "weight" else full_central.numeric.biases)[layer - 1][index]
+        forward = (full_forward.gradients.weights if kind == "weight" else full_forward.gradients.biases)[layer - 1][index]
+        assert one.central_difference == pytest.approx(float(numeric), rel=1e-7)
+        assert one.forward_difference == pytest.approx(float(forward), rel=1e-9)

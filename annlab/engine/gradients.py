@@ -235,3 +235,41 @@ def central_difference_check(
     )
     worst = max(float(e.max()) for e in errors.weights + errors.biases)
     return GradientCheck(analytic, numeric, errors, worst, tolerance)
+
+
+@dataclass
+class OneParameterEstimates:
+    """One parameter's gradient measured two ways, for a chain-rule panel."""
+
+    forward_difference: float  # the chapter's: (C(θ + step) − C(θ)) / step, nudged in θ's dtype
+    central_difference: float  # (C(θ + ε) − C(θ − ε)) / 2ε in float64
+
+
+def one_parameter_estimates(
+    network: Network,
+    params: Parameters,
+    x: Array,
+    y: Array,
+    kind: str,
+    layer: int,
+    index: tuple[int, ...],
+    step: float,
+    epsilon: float = 1e-6,
+) -> OneParameterEstimates:
+    """Both estimates for a single weight or bias: four forward passes, whatever the network's
+    size (checking every parameter costs one or two passes per parameter)."""
+    xp = network.xp
+
+    def loss(delta: float, dtype: Any, data: tuple[Array, Array]) -> float:
+        # A copy in ``dtype`` with one parameter moved by ``delta``, the add done in that dtype
+        # (the chapter's `temp_weights[i][index] += 0.0001`).
+        moved = Parameters([w.astype(dtype) for w in params.weights], [b.astype(dtype) for b in params.biases])
+        target = (moved.weights if kind == "weight" else moved.biases)[layer - 1]
+        target[index] = target[index] + xp.asarray(delta, dtype=target.dtype)
+        return float(network.forward(moved, *data).loss)
+
+    own = (x, y)
+    wide = (x.astype(xp.float64), y.astype(xp.float64))
+    forward = (loss(step, params.dtype, own) - loss(0.0, params.dtype, own)) / step
+    central = (loss(epsilon, xp.float64, wide) - loss(-epsilon, xp.float64, wide)) / (2 * epsilon)
+    return OneParameterEstimates(forward, central)

@@ -11,7 +11,7 @@ import textwrap
 import numpy as np
 
 from annlab.engine.chain import Chain, bias_name, chain_of_factors, dloss_formula, unit_name, weight_name
-from annlab.engine.gradients import central_difference_check, finite_difference
+from annlab.engine.gradients import central_difference_check, one_parameter_estimates
 from annlab.engine.losses import LOSSES
 from annlab.engine.tables import activation_at, loss_at
 from annlab.engine.network import Network, Parameters
@@ -21,6 +21,8 @@ from annlab.scenario.model import Scenario
 from annlab.trace import Pass, Run, Trace
 
 WIDTH = 92
+# Multiply-adds above which play checks only the narrated parameter, not every one.
+FULL_CHECK_MACS = 50_000_000
 MAX_POINTS_SHOWN = 4
 MAX_UNITS_SHOWN = 6
 MAX_TERMS_SHOWN = 6
@@ -171,19 +173,27 @@ def _backward(out: _Writer, scenario: Scenario, p: Pass) -> Chain:
     # (in the parameters' dtype) and a float64 central difference.
     network = Network(np, list(net.activations), spec.loss)
     params = Parameters([w.astype(net.dtype) for w in p.weights], [b.astype(net.dtype) for b in p.biases])
-    if params.count() <= 20_000:
-        with np.errstate(all="ignore"):
-            fd = finite_difference(network, params, p.inputs, p.targets, spec.finite_difference_step)
-            check = central_difference_check(network, params, p.inputs, p.targets)
-        fd_value = float(fd.gradients.weights[layer - 1][i, j])
-        central = float(check.numeric.weights[layer - 1][i, j])
-        out.line(
-            f"check: central difference {num(central, 6)} (relative error {num(_rel(chain.total, central), 2)}); "
-            f"the chapter's forward difference, step {num(spec.finite_difference_step)} in {net.dtype}: "
-            f"{num(fd_value, 6)} (relative error {num(_rel(chain.total, fd_value), 2)})"
+    with np.errstate(all="ignore"):
+        one = one_parameter_estimates(
+            network, params, p.inputs, p.targets, "weight", layer, (i, j), spec.finite_difference_step
         )
+    out.line(
+        f"check: central difference {num(one.central_difference, 6)} (relative error "
+        f"{num(_rel(chain.total, one.central_difference), 2)}); the chapter's forward difference, "
+        f"step {num(spec.finite_difference_step)} in {net.dtype}: {num(one.forward_difference, 6)} "
+        f"(relative error {num(_rel(chain.total, one.forward_difference), 2)})"
+    )
+    # Checking every parameter costs two forward passes per parameter: worth it while that
+    # stays well under a second, and said so otherwise.
+    work = 2 * params.count() * net.macs_per_step(p.inputs.shape[0])
+    if work <= FULL_CHECK_MACS:
+        with np.errstate(all="ignore"):
+            check = central_difference_check(network, params, p.inputs, p.targets)
         out.line(f"gradient check over all {params.count()} parameters: largest relative error "
                  f"{num(check.max_relative_error, 2)} ({'passed' if check.passed else 'FAILED'}, tolerance {num(check.tolerance)})")
+    else:
+        out.line(f"(no check of all {params.count():,} parameters here: it would take {work:,} multiply-adds, "
+                 "two forward passes per parameter; that cost is why backpropagation exists)")
     out.line("all gradients by the chain rule:")
     for l, values in enumerate(p.layers, start=1):
         out.line(f"  ∂C/∂W{l} = {matrix(values.weight_gradient)}")
