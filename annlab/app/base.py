@@ -24,6 +24,14 @@ class TooSmall(Static):
         )
 
 
+class TitleBar(Static):
+    """The scenario's title. (Textual's Header races with fast screen switches in 8.2.8:
+    its title watcher can run after its children are gone, which the monkey test found.)"""
+
+    def __init__(self, title: str) -> None:
+        super().__init__(title, id="title-bar", markup=False)
+
+
 class LabScreen(Screen):
     HORIZONTAL_BREAKPOINTS = HORIZONTAL
     VERTICAL_BREAKPOINTS = VERTICAL
@@ -31,6 +39,9 @@ class LabScreen(Screen):
     def __init__(self, scenario: Scenario):
         super().__init__()
         self.scenario = scenario
+
+    def compose_title(self) -> ComposeResult:
+        yield TitleBar(f"{self.scenario.title}   (s: summary · ?: help)")
 
     def compose_small(self) -> ComposeResult:
         yield TooSmall()

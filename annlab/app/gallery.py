@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Footer, Static
 
 from annlab.app.base import LabScreen
 from annlab.app.charts import BarChart, FunctionChart
@@ -39,7 +39,7 @@ class TableScreen(LabScreen):
         self.table = softmax_table(scenario.table)
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield from self.compose_title()
         with VerticalScroll(id="body"):
             with Horizontal(classes="row", id="table-row"):
                 yield DataTable(id="softmax", cursor_type="row", zebra_stripes=False, classes="panel")
@@ -132,7 +132,7 @@ class GalleryScreen(LabScreen):
         self.step = nice_step((self.spec.x_to - self.spec.x_from) / 100)
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield from self.compose_title()
         with VerticalScroll(id="body"):
             yield Static(id="values", classes="panel")
             with Grid(id="gallery"):

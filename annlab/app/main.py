@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+from contextlib import suppress
 from pathlib import Path
 
 from textual.app import App
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.command import CommandList, CommandPalette
+from textual.css.query import NoMatches
+from textual.screen import ModalScreen, Screen
+from textual.widgets import OptionList
 
 from annlab.app.dialogs import HelpScreen, PickerScreen, ScenarioCommands, SummaryScreen
 from annlab.engine.runner import choose_backend
@@ -26,6 +31,31 @@ def screen_for(scenario: Scenario, backend_name: str = "auto") -> Screen:
     return GalleryScreen(scenario)
 
 
+class SafeCommandPalette(CommandPalette):
+    """Textual 8.2.8's palette raises KeyError on PgUp/PgDn while its list has not been
+    laid out yet (found by the monkey test); then there is no page to move, so do nothing."""
+
+    def _action_command_list(self, action: str) -> None:
+        if not action.startswith("page_"):
+            return super()._action_command_list(action)
+        if not self.query_one(CommandList).option_count:
+            return None
+        try:
+            return super()._action_command_list(action)
+        except KeyError:
+            return None
+
+    # Its search worker can still set these after the palette closed and its widgets are
+    # gone (also found by the monkey test, pressing ctrl+p then Esc at once).
+    def _watch__list_visible(self) -> None:
+        with suppress(NoMatches):
+            super()._watch__list_visible()
+
+    async def _watch__show_busy(self) -> None:
+        with suppress(NoMatches):
+            await super()._watch__show_busy()
+
+
 class AnnlabApp(App):
     CSS_PATH = "annlab.tcss"
     TITLE = "annlab"
@@ -43,6 +73,7 @@ class AnnlabApp(App):
         self.scenario = scenario
         self.backend_name = backend_name
         self._first = screen_for(scenario, backend_name)
+        self._installing = asyncio.Lock()
         if theme:
             self.theme = theme
 
@@ -63,11 +94,32 @@ class AnnlabApp(App):
         backend_name = backend_name or self.backend_name
         screen = screen_for(scenario, backend_name)
         self.scenario, self.backend_name = scenario, backend_name
-        while len(self.screen_stack) > 2:
-            self.pop_screen()
-        self.switch_screen(screen)
+        # Deferred: a pop-up asking for this (the picker, the palette) may still be closing.
+        self.call_later(self._install, screen)
+
+    async def _install(self, screen: Screen) -> None:
+        async with self._installing:
+            while isinstance(self.screen, ModalScreen) and len(self.screen_stack) > 1:
+                await self.pop_screen()
+            if len(self.screen_stack) > 1:
+                await self.switch_screen(screen)
+            else:
+                await self.push_screen(screen)
 
     # --- actions --------------------------------------------------------------------------
+
+    async def run_action(self, action, default_namespace=None) -> bool:
+        # Textual 8.2.8's OptionList (the picker, a Select's menu, the palette) raises KeyError
+        # on PgUp/PgDn before it has been laid out (found by the monkey test): no page to move.
+        if isinstance(action, str) and action.split("(")[0].endswith(("page_up", "page_down")) and isinstance(default_namespace, OptionList):
+            with suppress(KeyError):
+                return await super().run_action(action, default_namespace)
+            return False
+        return await super().run_action(action, default_namespace)
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(SafeCommandPalette(id="--command-palette"))
 
     def action_open(self) -> None:
         if not isinstance(self.screen, PickerScreen):

@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Header, ProgressBar, Static
+from textual.widgets import Footer, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from annlab.app.base import LabScreen
@@ -104,7 +104,7 @@ class TrainingScreen(LabScreen):
     # --- layout ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield from self.compose_title()
         yield Static(id="status")
         yield ProgressBar(id="progress", total=self._total_epochs(), show_eta=False)
         with VerticalScroll(id="body"):
