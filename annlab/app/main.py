@@ -63,7 +63,7 @@ class AnnlabApp(App):
     COMMANDS = App.COMMANDS | {ScenarioCommands}
     BINDINGS = [
         Binding("o", "open", "open"),
-        Binding("s", "summary", "summary"),
+        Binding("s", "summary", "summary", show=False),
         Binding("question_mark", "help", "help"),
         Binding("q", "quit", "quit"),
     ]

@@ -135,7 +135,7 @@ class NetworkPanel(LabPanel):
         sizes = _sizes(view)
         blocks = [self._draw_matrix(view, l) for l in range(1, len(sizes))]
         # Side by side when they fit the panel, else one under the other (never squeezed).
-        wanted = sum(6 + 11 * min(sizes[l], MAX_COLUMNS) + 3 for l in range(1, len(sizes)))
+        wanted = sum(6 + 8 * min(sizes[l], MAX_COLUMNS) + 3 for l in range(1, len(sizes)))
         if self.size.width and wanted > self.size.width - 4:
             return Group(*blocks)
         outer = Table(box=None, padding=(0, 3, 0, 0), show_header=False, expand=False)
