@@ -25,7 +25,7 @@ def test_feed_forward_after_the_backward_pass(snap_compare):
 
 
 def test_softmax_table(snap_compare):
-    assert snap_compare(app_for("softmax-table"), terminal_size=SIZE, run_before=_settled, press=["down"])
+    assert snap_compare(app_for("softmax-table"), terminal_size=SIZE, run_before=_settled)
 
 
 def test_activation_gallery(snap_compare):
