@@ -24,10 +24,6 @@ def test_feed_forward_after_the_backward_pass(snap_compare):
     assert snap_compare(app_for("feed-forward"), terminal_size=SIZE, run_before=_settled, press=["n"] * 7)
 
 
-def test_softmax_table(snap_compare):
-    assert snap_compare(app_for("softmax-table"), terminal_size=SIZE, run_before=_settled)
-
-
 def test_activation_gallery(snap_compare):
     assert snap_compare(app_for("activations"), terminal_size=SIZE, run_before=_settled, press=["right"] * 5)
 
