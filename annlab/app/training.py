@@ -268,19 +268,14 @@ class TrainingScreen(LabScreen):
 
     def _runs_text(self) -> Text:
         """The chapter's words and tables for the runs, as ``annlab play`` prints them."""
-        from annlab.playback.text import _epochs, _summary, _Writer
+        from annlab.playback.text import runs_report
+        from annlab.trace import Trace
 
         if self.training or not self.session.all_finished:
             return Text("The runs are compared here once all of them have trained.", style="dim")
-        from annlab.trace import Trace
-
         trace = Trace(self.scenario.title, "training", self.backend.name, self.backend.reason,
                       runs=tuple(r.result for r in self.session.runs if r.result is not None))
-        out = _Writer()
-        for run in trace.runs:
-            _epochs(out, self.scenario, run)
-        _summary(out, self.scenario, trace)  # ends with why finite differences and the chain rule part
-        return Text("\n".join(out.lines).strip("\n"))
+        return Text(runs_report(self.scenario, trace))
 
     # --- actions ------------------------------------------------------------------------------
 

@@ -94,6 +94,19 @@ def _training(out: _Writer, scenario: Scenario, trace: Trace) -> None:
     if spec.sweep:
         _sweep(out, scenario, trace)  # a thousand runs: one chart, not a thousand tables
         return
+    _runs_report(out, scenario, trace)
+
+
+def runs_report(scenario: Scenario, trace: Trace) -> str:
+    """Each run's first epochs as the chapter prints them, then what the runs show together
+    (divergence, stuck weights, why finite differences and the chain rule part): the part of
+    ``narrate`` that the app's runs panel shows."""
+    out = _Writer()
+    _runs_report(out, scenario, trace)
+    return "\n".join(out.lines).strip("\n")
+
+
+def _runs_report(out: _Writer, scenario: Scenario, trace: Trace) -> None:
     for run in trace.runs:
         _epochs(out, scenario, run)
     _summary(out, scenario, trace)
