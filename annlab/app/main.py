@@ -62,7 +62,7 @@ class AnnlabApp(App):
     ENABLE_COMMAND_PALETTE = True
     COMMANDS = App.COMMANDS | {ScenarioCommands}
     BINDINGS = [
-        Binding("o", "open", "open"),
+        Binding("o", "open", "open", show=False),
         Binding("s", "summary", "summary", show=False),
         Binding("question_mark", "help", "help"),
         Binding("q", "quit", "quit"),

@@ -65,7 +65,7 @@ class NetworkPanel(LabPanel):
     """Layers as columns of nodes with their values; the weights and their gradients beneath."""
 
     def draw(self, view: View):
-        return Group(self._draw_nodes(view), Text(""), self._draw_weights(view))
+        return Group(self._draw_nodes(view), self._draw_weights(view))
 
     def _on_path(self, view: View, layer: int, unit: int) -> bool:
         chain = view_chain(view)
@@ -80,24 +80,25 @@ class NetworkPanel(LabPanel):
             name = view.session.activations[l - 1]
             table.add_column(Text(f"layer {l} · {name}", style=self.paint("label")), no_wrap=True)
         rows = max(min(s, MAX_UNITS) for s in sizes)
-        for r in range(rows):
-            cells = []
-            for l, size in enumerate(sizes):
-                if r >= size or r >= MAX_UNITS:
-                    cells.append(Text(f"… {size - MAX_UNITS} more" if r == MAX_UNITS - 1 and size > MAX_UNITS else ""))
-                    continue
-                cells.append(self._draw_node(view, l, r, point))
-            table.add_row(*cells)
-        last_more = [Text(f"… {s - MAX_UNITS} more", style=self.paint("dim")) if s > MAX_UNITS else Text("") for s in sizes]
-        if any(s > MAX_UNITS for s in sizes):
-            table.add_row(*last_more)
-        # The targets beside the output, and the loss once computed.
+        # The target and the loss sit under the output nodes (in an empty row when there is one).
         y = view.values.targets[point]
-        tail = [Text("")] * (len(sizes) - 1)
         target = Text("y = " + ", ".join(view.n(v) for v in y[:MAX_UNITS]), style=self.paint("label"))
         if view.loss_done():
             target.append(f"\nC = {view.n(view.values.loss)}", style=self.paint("forward"))
-        table.add_row(Text(""), *tail[:-1], target)
+        out = len(sizes) - 1
+        target_row = min(sizes[out], MAX_UNITS)
+        for r in range(max(rows, target_row + 1)):
+            cells = []
+            for l, size in enumerate(sizes):
+                if l == out and r == target_row:
+                    cells.append(target)
+                elif r >= size or r >= MAX_UNITS:
+                    cells.append(Text(""))
+                else:
+                    cells.append(self._draw_node(view, l, r, point))
+            table.add_row(*cells)
+        if any(s > MAX_UNITS for s in sizes):
+            table.add_row(*[Text(f"… {s - MAX_UNITS} more", style=self.paint("dim")) if s > MAX_UNITS else Text("") for s in sizes])
         if view.point_count() == 1:
             return table
         return Group(Text(f"values for data point {point + 1} of {view.point_count()} (d: next)", style=self.paint("label")), table)
@@ -110,18 +111,18 @@ class NetworkPanel(LabPanel):
             text.append(f"{unit_name('a', 0, unit, sizes)} ", style=self.paint("label"))
             text.append(view.n(view.values.inputs[point, unit]), style=self.paint("forward"))
         else:
+            # Two lines per node: "h11 0.36 a11 0.58904", then its ∂C/∂h once the backward pass reached it.
             values = view.values.layers[layer - 1]
             for kind, array in (("h", values.pre_activation), ("a", values.activation)):
                 step_kind = "pre" if kind == "h" else "act"
                 name = unit_name(kind, layer, unit, sizes)
-                text.append(f"{name} ", style=self.paint("label"))
+                text.append(f"{name} " if kind == "h" else f" {name} ", style=self.paint("label"))
                 if view.forward_done(layer, step_kind):
                     style = self.paint("current") if view.is_current(layer, step_kind) else self.paint("forward")
                     text.append(view.n(array[point, unit]), style=style)
                 else:
                     text.append("·", style=self.paint("dim"))
-                text.append("\n")
-            text.append("∂C/∂h ", style=self.paint("label"))
+            text.append("\n  ∂C/∂h ", style=self.paint("label"))
             if view.backward_done(layer):
                 style = self.paint("current") if view.is_current(layer, "back") else self.paint("backward")
                 text.append(view.n(values.delta[point, unit]), style=style)
@@ -134,6 +135,15 @@ class NetworkPanel(LabPanel):
     def _draw_weights(self, view: View):
         sizes = _sizes(view)
         blocks = [self._draw_matrix(view, l) for l in range(1, len(sizes))]
+        legend = Text("weights: value", style=self.paint("label"))
+        if any(view.backward_done(l) for l in range(1, len(sizes))):
+            legend.append(", ∂C/∂W", style=self.paint("backward"))
+        if view.step.kind == "update" and view.record is not None:
+            legend.append(", → after the update", style=self.paint("backward"))
+        return Group(legend, self._arrange(view, blocks))
+
+    def _arrange(self, view: View, blocks: list):
+        sizes = _sizes(view)
         # Side by side when they fit the panel, else one under the other (never squeezed).
         wanted = sum(6 + 8 * min(sizes[l], MAX_COLUMNS) + 3 for l in range(1, len(sizes)))
         if self.size.width and wanted > self.size.width - 4:
@@ -150,13 +160,9 @@ class NetworkPanel(LabPanel):
         lv = view.values.layers[layer - 1]
         record = view.record if view.step.kind == "update" else None
         chain = view_chain(view)
-        title = Text(f"W{layer}", style=self.paint("label"))
-        if view.backward_done(layer):
-            title.append("  ∂C/∂W", style=self.paint("backward"))
-        if record is not None:
-            title.append("  → new", style=self.paint("backward"))
-        table = Table(box=None, padding=(0, 1, 0, 0), title=title, title_justify="left", expand=False)
-        table.add_column("", no_wrap=True)
+        # The matrix's name in its corner; what the lines of a cell mean is said once, above.
+        table = Table(box=None, padding=(0, 1, 0, 0), expand=False)
+        table.add_column(Text(f"W{layer}", style=self.paint("label")), no_wrap=True)
         cols = _shown(sizes[layer], MAX_COLUMNS)
         for j in cols:
             table.add_column(Text(unit_name("h", layer, j, sizes), style=self.paint("label")), no_wrap=True, justify="right")

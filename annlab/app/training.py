@@ -64,21 +64,23 @@ class TrainingEnded(Message):
 
 class TrainingScreen(LabScreen):
     BINDINGS = [
-        Binding("n,right", "next", "next step", priority=True),
-        Binding("p,left", "previous", "previous", priority=True),
-        Binding("space", "play", "play/pause", priority=True),
+        # The footer shows only the keys a learner needs first; the rest are in the help (?)
+        # and the command palette (ctrl+p), so the footer fits at 80 columns.
+        Binding("n,right", "next", "next", key_display="n/→", priority=True),
+        Binding("p,left", "previous", "back", key_display="p/←", priority=True),
+        Binding("space", "play", "play", priority=True),
         Binding("plus,equals_sign", "faster", "faster", show=False),
         Binding("minus,underscore", "slower", "slower", show=False),
         Binding("e", "finish_epoch", "epoch"),
-        Binding("G", "to_end", "to end"),
-        Binding("r", "reset", "reset"),
+        Binding("G", "to_end", "to end", show=False),
+        Binding("r", "reset", "reset", show=False),
         Binding("right_square_bracket", "parameter(1)", "next param", show=False),
         Binding("left_square_bracket", "parameter(-1)", "prev param", show=False),
         Binding("d", "point", "data point", show=False),
         Binding("u", "next_run", "next run", show=False),
         Binding("f", "precision", "full precision", show=False),
         Binding("c", "dim", "dim off-path", show=False),
-        Binding("l", "settings", "settings"),
+        Binding("l", "settings", "settings", show=False),
         Binding("x", "stop", "stop", show=False),
     ]
 
@@ -104,15 +106,20 @@ class TrainingScreen(LabScreen):
     # --- layout ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield from self.compose_title()
+        with Horizontal(id="top"):
+            yield from self.compose_title()
+            yield ProgressBar(id="progress", total=self._total_epochs(), show_eta=False)
         yield Static(id="status")
-        yield ProgressBar(id="progress", total=self._total_epochs(), show_eta=False)
         with VerticalScroll(id="body"):
             with Horizontal(classes="row", id="row-top"):
-                yield NetworkPanel(id="network", classes="panel")
+                # Each panel scrolls on its own when its content is taller than its share.
+                with VerticalScroll(id="network-box", classes="panel"):
+                    yield NetworkPanel(id="network")
                 with Vertical(id="right"):
-                    yield StepPanel(id="step", classes="panel")
-                    yield ChainPanel(id="chain", classes="panel")
+                    with VerticalScroll(id="step-box", classes="panel"):
+                        yield StepPanel(id="step")
+                    with VerticalScroll(id="chain-box", classes="panel"):
+                        yield ChainPanel(id="chain")
             with Horizontal(classes="row", id="row-charts"):
                 if self.session.is_2d_classifier:
                     yield BoundaryPanel(id="boundary", classes="panel")
@@ -125,9 +132,9 @@ class TrainingScreen(LabScreen):
 
     def on_mount(self) -> None:
         self.title = self.scenario.title
-        self.query_one("#network").border_title = "the network (click a weight to follow it)"
-        self.query_one("#step").border_title = "the current step"
-        self.query_one("#chain").border_title = "the chain rule"
+        self.query_one("#network-box").border_title = "the network (click a weight to follow it)"
+        self.query_one("#step-box").border_title = "the current step"
+        self.query_one("#chain-box").border_title = "the chain rule"
         if self.session.is_2d_classifier:
             self.query_one("#boundary").border_title = "decision boundary"
         if self.query("#runs"):
@@ -233,13 +240,16 @@ class TrainingScreen(LabScreen):
             state += " · training…"
         elif self.stopped:
             state += " · training stopped (x)"
+        # The step itself is named in the step panel's heading; the status says where we are.
         text.append(f"epoch {view.epoch:,} of {run.epochs:,}", style="bold")
-        text.append(f" · {describe(view.step, view.layers)}")
-        text.append(f" · run {self.run_index + 1}/{len(self.session.runs)}: {run.label}")
-        text.append(f" · {state} ({SPEEDS[self.speed]:g} s/step)")
+        runs = len(self.session.runs)
+        text.append(f" · run {self.run_index + 1}/{runs}{' (u: next)' if runs > 1 else ''}: {run.label}")
+        text.append(f" · {state}, {SPEEDS[self.speed]:g} s/step")
         if run.divergence is not None:
             text.append(f"\n{run.divergence}", style="bold red")
-        text.append(f"\n{run.dtype} · backend {self.backend.name} ({self.backend.reason})", style="dim")
+        reason = self.backend.reason
+        backend = reason if reason.lower().startswith(f"auto chose {self.backend.name}") else f"backend {self.backend.name} ({reason})"
+        text.append(f"\n{run.dtype} · {backend}", style="dim")
         if self.full_precision:
             text.append(" · full precision (f)", style="dim")
         return text
