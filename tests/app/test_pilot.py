@@ -375,3 +375,38 @@ async def test_softmax_table_rows(make_app):
         assert f"{-math.log(0.45):.4f}" in text and "target cat" in text
         await pilot.press("n", "n", "n")
         assert "ln 5" in text_of_static(app.screen.query_one("#explain"))
+
+
+async def test_charts_plot_each_runs_losses_and_parameter_epoch_for_epoch(make_app):
+    """The loss chart's points are log10 of the engine's losses (this scenario spans decades:
+    lr 1 runs off to 1.5e9), at x = the epoch they belong to; the parameter chart shows W1[1,1]
+    after each epoch's update, starting from its initial 0. Checked against a separate run."""
+    app = make_app("y3x-compare", backend_name="numpy")
+    scenario = load("y3x-compare")
+    trace = run_scenario(scenario, numpy_backend())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        loss_chart = screen.query_one("#loss-chart")
+        assert [label for label, _, _ in loss_chart.series] == [f"lr {r} · finite-difference" for r in ("0.01", "0.1", "1")]
+        for (label, xs, ys), run in zip(loss_chart.series, trace.runs):
+            assert xs[0] == 1 and xs[-1] == run.losses.size == 1000
+            epochs = np.array(xs, dtype=int)
+            np.testing.assert_array_equal(ys, np.log10(run.losses[epochs - 1]))
+        # The chapter's first loss, 67.5, at epoch 1 of every run (log10 67.5 = 1.8293).
+        assert all(abs(ys[0] - 1.8293) < 1e-4 for _, _, ys in loss_chart.series)
+        # The legend is in the border title, not over the data.
+        assert loss_chart.legend[:4] == ["loss (log scale)", "lr 0.01", "lr 0.1", "lr 1"]
+        assert loss_chart.marker == 1
+        await pilot.press(*["e"] * 3, "n")
+        assert loss_chart.marker == screen.view().epoch == 4
+        parameter_chart = screen.query_one("#parameter-chart")
+        lr01 = parameter_chart.series[0]
+        assert lr01[1][0] == 0 and lr01[2][0] == 0.0  # epoch 0: the initial weight
+        # lr 1 runs off to 12755.16, so every line is drawn as sign·log10(1 + |w|) (title: symlog).
+        assert parameter_chart.legend[0] == "W1[1,1] per epoch (symlog)"
+        for x, y in zip(lr01[1][1:], lr01[2][1:]):  # each plotted epoch: the weight after its update
+            w = float(trace.runs[0].record(int(x)).weights[0][0, 0])
+            assert y == pytest.approx(math.copysign(math.log10(1 + abs(w)), w), rel=1e-15)
+        assert abs(float(trace.runs[0].record(1).weights[0][0, 0]) - 0.45) < 1e-4  # the chapter's w after epoch 1
+        assert abs(parameter_chart.series[2][2][-1] - math.log10(1 + 12755.16)) < 1e-3
