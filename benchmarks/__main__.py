@@ -132,6 +132,12 @@ def startup(repeats: int) -> None:
     heavy = heavy_imports()
     report("play / import numpy", play / numpy_only, "≤ 2x", play / numpy_only <= 2,
            f"play {play * 1e3:.0f} ms, import numpy {numpy_only * 1e3:.0f} ms; heavy modules imported: {', '.join(heavy) or 'none'}")
+    from benchmarks.first_frame import first_frame_seconds
+
+    for scenario in ("toy-backprop", "y3x-compare"):
+        frame, empty = first_frame_seconds(scenario, max(3, repeats // 2))
+        report(f"app's first frame, {scenario} (fresh process, 120x40): s", frame, "< 1 s", frame < 1,
+               f"spawn to first painted frame; an empty Python start alone {empty * 1e3:.0f} ms")
 
 
 def memory(quick: bool) -> None:

@@ -31,7 +31,7 @@ def thin(x: np.ndarray, y: np.ndarray, limit: int = MAX_POINTS) -> tuple[list[fl
     keep = np.isfinite(x) & np.isfinite(y)
     x, y = x[keep], y[keep]
     if x.size > limit:
-        idx = np.unique(np.linspace(0, x.size - 1, limit).astype(int))
+        idx = np.linspace(0, x.size - 1, limit).astype(int)  # strictly increasing: size > limit
         x, y = x[idx], y[idx]
     return x.tolist(), y.tolist()
 
@@ -215,7 +215,7 @@ class LossChart(Chart):
         if xs:
             ticks = nice_ticks(math.floor(min(xs)), math.ceil(max(xs)), 5, integer=True)
             self.plt.xticks(ticks, [decade_label(t) for t in ticks])
-        self.title_with_legend("final loss vs learning rate (log scales)", labels, marker)
+        self.title_with_legend("final loss vs lr (log scales)", labels, marker)
         self.finish()
 
 
@@ -260,10 +260,13 @@ class FunctionChart(Chart):
 class BarChart(Chart):
     def draw_bars(self, title: str, labels: list[str], values: list[float], highlight: int) -> None:
         self.begin()
-        colours = [self.colour(1 if k == highlight else 0) for k in range(len(labels))]
-        self.plt.bar(labels, values, color=colours, width=0.6)
+        # Two bar series on the same positions: plotext 5 takes one colour per series.
+        others = [0.0 if k == highlight else v for k, v in enumerate(values)]
+        target = [v if k == highlight else 0.0 for k, v in enumerate(values)]
+        self.plt.bar(labels, others, color=self.colour(0), width=0.6)
+        self.plt.bar(labels, target, color=self.colour(1), width=0.6)
         self.plt.ylim(0, 1)
         self.plt.yticks([0, 0.25, 0.5, 0.75, 1], ["0", "0.25", "0.5", "0.75", "1"])
         self.series = [(title, list(range(len(values))), list(values))]
-        self.title_with_legend(title, ["p of each class", "the target class"])
+        self.title_with_legend(title, ["p", "target"])
         self.finish()

@@ -118,21 +118,29 @@ HELP = """\
   [$text-accent b]current[/]     the value the current step computes
   [dim]dimmed[/]      weights and units that do not touch the chosen parameter
   [$text-error]red[/]         divergence, and checks that disagree
+  Charts: each run's line in its own colour, named in the legend on the chart's top rule
+  ([$primary]━━[/] first run, [$warning]━━[/] second, [$success]━━[/] third); the [$error]┃[/] line marks the current epoch
+  (on the sweep chart: the first learning rate that diverges). Boundary map: the background
+  is the class the network predicts there, the dots the data points in their true class's
+  colour ([$primary]●[/] class 1, [$warning]●[/] class 2, [$success]●[/] class 3).
 
 [b]The panels[/b]
-  The network   layers as columns: each unit's h, a and ∂C/∂h for the chosen data point.
+  The network   layers as columns: each unit's h and a on one line, its ∂C/∂h beneath, for
+                the chosen data point (d: next); the target y and the loss C under the output.
                 Beneath, each layer's weights W (rows: the unit below, last row: the bias b),
                 with ∂C/∂W under each weight after that layer's backward step and → the new
-                value at the update.
+                value at the update. A panel too small for its content scrolls (mouse wheel).
   The step      the current step's formula, then the same formula with the numbers put in.
   Chain rule    ∂C/∂θ for the chosen parameter as a product of factors, as the chapter writes
                 ∂C/∂w11; beside it the chapter's finite difference and a central difference,
                 with their relative error.
-  Charts        the loss per epoch (one line per run; log10 when it spans decades) and the
-                chosen parameter per epoch; the red line marks the current epoch. With many
-                learning rates: the final loss against the learning rate, divergence in red.
-  Boundary      for 2-D classifiers: the class predicted at each point of the plane, with the
-                data points on top in their true class's colour.
+  Charts        the loss per epoch (one line per run; a log scale when it spans decades, the
+                ticks naming the loss itself) and the chosen parameter after each epoch
+                ("symlog": sign·log10(1 + |w|), when a run ran off past 10,000). With many
+                learning rates: the final loss against the learning rate.
+  Boundary      for 2-D classifiers: the class predicted at each point of the plane.
+  The runs      with several runs, the chapter's tables and what the runs show together
+                are below the charts: PgDn (or the mouse wheel) scrolls down to them.
 
 [b]Other scenarios[/b]
   Softmax table   ↑/↓ choose a row; its bar chart is beside the table.

@@ -86,7 +86,7 @@ class TableScreen(LabScreen):
         row = t.rows[index]
         target = t.classes.index(row.target)
         p = float(row.probabilities[target])
-        self.query_one(BarChart).draw_bars(f"image {index + 1}: p per class (target {row.target})", list(t.classes),
+        self.query_one(BarChart).draw_bars(f"image {index + 1}: p per class", list(t.classes),
                                            [float(v) for v in row.probabilities], target)
         text = Text()
         text.append(f"Image {index + 1}, target {row.target}: ", style="bold")

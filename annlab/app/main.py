@@ -7,6 +7,7 @@ from contextlib import suppress
 from pathlib import Path
 
 from textual.app import App
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.command import CommandList, CommandPalette
 from textual.css.query import NoMatches
@@ -44,6 +45,14 @@ class SafeCommandPalette(CommandPalette):
             return super()._action_command_list(action)
         except KeyError:
             return None
+
+    def dismiss(self, result=None):
+        # Two Enters in the same batch of keys (the monkey test) select twice: the second
+        # would pop the screen under the palette, and then the app's base screen. Once only.
+        if getattr(self, "_dismissing", False) or self.app.screen is not self:
+            return AwaitComplete(asyncio.sleep(0))
+        self._dismissing = True
+        return super().dismiss(result)
 
     # Its search worker can still set these after the palette closed and its widgets are
     # gone (also found by the monkey test, pressing ctrl+p then Esc at once).

@@ -38,6 +38,14 @@ class LabPanel(Static):
     COMPONENT_CLASSES = {"lab--forward", "lab--backward", "lab--chosen", "lab--dim", "lab--label", "lab--bad", "lab--current"}
 
     def paint(self, name: str, background: bool = False) -> Style:
+        # Cached per theme: a panel asks for the same few styles hundreds of times a draw.
+        key = (name, background, self.app.theme)
+        cache = self.__dict__.setdefault("_paints", {})
+        if key not in cache:
+            cache[key] = self._paint(name, background)
+        return cache[key]
+
+    def _paint(self, name: str, background: bool) -> Style:
         # Resolved against the panel's background, so that colours with alpha (the dimmed
         # text) blend as the stylesheet means; the background itself only where asked for.
         full = self.get_component_rich_style(f"lab--{name}", partial=False)

@@ -138,7 +138,7 @@ class TrainingScreen(LabScreen):
         if self.session.is_2d_classifier:
             self.query_one("#boundary").border_title = "decision boundary"
         if self.query("#runs"):
-            self.query_one("#runs").border_title = "the runs compared"
+            self.query_one("#runs").border_title = "the runs compared (the chapter's tables)"
         self.query_one("#body").focus()
         self.refresh_all(charts=True)
         self.train()
@@ -179,7 +179,9 @@ class TrainingScreen(LabScreen):
 
     def on_run_trained(self, message: RunTrained) -> None:
         self.session.runs[message.run].finish(message.result)
-        self._trained(message.run, force_charts=True)
+        # A sweep finishes a thousand runs: redraw the charts at once only for the run shown
+        # (the others within the usual quarter-second throttle; all of them at the end).
+        self._trained(message.run, force_charts=message.run == self.run_index)
 
     def on_training_ended(self, message: TrainingEnded) -> None:
         self.training = False
@@ -196,7 +198,8 @@ class TrainingScreen(LabScreen):
                 self.cursor.to_end()
         now = time.monotonic()
         charts = force_charts or now - self._last_chart > 0.25
-        self.refresh_all(charts=charts)
+        if charts or run == self.run_index:  # another run's progress changes only the charts
+            self.refresh_all(charts=charts)
 
     # --- drawing ----------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ CHARS = {"space": " ", "plus": "+", "minus": "-", "question_mark": "?", "left_sq
 SIZES = [(120, 40), (80, 24), (200, 60), (60, 20), (59, 19), (40, 12), (100, 30)]
 SCENARIOS = ["feed-forward", "toy-backprop", "y3x-compare", "y3x-lr-1", "softmax-table", "activations", "losses", "xor", "sweep"]
 TOTAL_KEYS = 5_000
+BATCH = 100  # keys between two paints
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
@@ -29,13 +30,14 @@ async def test_random_keys_and_resizes_never_crash(make_app, name):
     async with app.run_test(size=(120, 40)) as pilot:
         pressed = 0
         while pressed < keys:
-            # Posted straight to the app, 25 at a time, without waiting for each to be
-            # handled: faster than pilot.press, and harsher (keys arrive mid-update).
-            for key in (rng.choice(KEYS) for _ in range(25)):
+            # Posted straight to the app, a batch at a time, without waiting for each to be
+            # handled: faster than pilot.press, and harsher (keys arrive mid-update, and two
+            # Enters can reach a closing pop-up). One pause per batch lets the screen paint.
+            for key in (rng.choice(KEYS) for _ in range(BATCH)):
                 app.post_message(events.Key(key, CHARS.get(key, key if len(key) == 1 else None)))
                 pressed += 1
             await pilot.pause()
-            if rng.random() < 0.25:
+            if rng.random() < 0.5:
                 await pilot.resize_terminal(*rng.choice(SIZES))
         await settle(pilot)
     # Leaving the context re-raises anything the app raised; reaching here means none.
