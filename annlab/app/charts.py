@@ -74,6 +74,15 @@ def tick_label(value: float) -> str:
     return num(value, 3)
 
 
+def step_labels(ticks: list[float]) -> list[str]:
+    """Labels with as many decimals as the tick step needs, so that no two read the same."""
+    if len(ticks) < 2 or max(abs(t) for t in ticks) >= 1e4:
+        return [tick_label(t) for t in ticks]
+    step = ticks[1] - ticks[0]
+    decimals = max(0, math.ceil(-math.log10(step) - 1e-9))
+    return [f"{t:.{decimals}f}" for t in ticks]
+
+
 def decade_label(power: float) -> str:
     """The tick label for log10(value) = power: the value itself (1e-3, 0.01, 1, 100, 1e4)."""
     k = int(round(power))
@@ -154,7 +163,7 @@ class Chart(PlotextPlot):
                 plt.yticks(ticks, [decade_label(t) for t in ticks])
             else:
                 ticks = nice_ticks(lo, hi, rows)
-                plt.yticks(ticks, [tick_label(t) for t in ticks])
+                plt.yticks(ticks, step_labels(ticks))
 
     def finish(self) -> None:
         self.refresh()
