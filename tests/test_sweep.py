@@ -84,3 +84,44 @@ def test_play_charts_a_sweep_in_a_page(scenario_path, capsys):
     assert "2/λmax = 0.11976" in words and "H = [[15, 5], [5, 2]]" in words
     assert "diverged at epoch" in text and "Where training really broke" in text
     assert "Selected epochs" not in text
+
+
+def _one_layer_sweep(tmp_path, points: int, units: int, activation: str, dtype: str) -> "object":
+    rng = np.random.default_rng(points * 10 + units)
+    inputs = rng.integers(-3, 5, size=(points, 1)).tolist()
+    targets = rng.standard_normal((points, units)).round(3).tolist()
+    weights = rng.standard_normal((1, units)).round(2).tolist()
+    path = tmp_path / f"one-layer-{points}-{units}-{activation}-{dtype}.toml"
+    path.write_text(
+        f'[scenario]\ntitle = "one layer"\n[data]\ninputs = {inputs}\ntargets = {targets}\n'
+        f'[network]\nlayers = [1, {units}]\nactivations = ["{activation}"]\ndtype = "{dtype}"\n'
+        f"weights = [{weights}]\nbiases = [{[0.1] * units}]\n"
+        '[training]\nloss = "mse"\nsweep = {from = 1e-3, to = 3, count = 40, scale = "log"}\n'
+        'epochs = 120\ngradient = "chain-rule"\n'
+    )
+    return load_scenario(path)
+
+
+def test_the_column_path_gives_every_rate_the_bits_of_a_lone_run(tmp_path):
+    # Sweeps of one-input, one-layer networks train with the rates on the last axis
+    # (sweep._Columns); every data size it takes (points × units < 8), activation and dtype
+    # must still give each rate exactly what a lone Trainer gives, diverging runs included.
+    from annlab.engine.sweep import Sweep
+
+    for points, units, activation, dtype in [
+        (1, 1, "linear", "float64"), (2, 2, "tanh", "float64"), (3, 2, "sigmoid", "float32"),
+        (4, 1, "relu", "float64"), (7, 1, "linear", "float64"), (5, 1, "sigmoid", "float64"),
+    ]:
+        scenario = _one_layer_sweep(tmp_path, points, units, activation, dtype)
+        assert Sweep(numpy_backend(), scenario)._columns is not None
+        runs = sweep_runs(numpy_backend(), scenario)
+        assert any(r.divergence for r in runs) or activation != "linear"
+        for run in runs:
+            alone = train(numpy_backend(), scenario, run.learning_rate, "chain-rule")
+            assert np.array_equal(run.losses, alone.losses, equal_nan=True), (points, units, activation, dtype, run.learning_rate)
+            assert str(run.divergence) == str(alone.divergence)
+            for a, b in zip(run.final_weights + run.final_biases, alone.final_weights + alone.final_biases):
+                assert a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True)
+    # Eight or more numbers per sum (NumPy adds them pairwise), or two inputs (a BLAS dot
+    # product per value): the ordinary stacked path.
+    assert Sweep(numpy_backend(), _one_layer_sweep(tmp_path, 4, 2, "linear", "float64"))._columns is None

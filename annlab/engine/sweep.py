@@ -18,6 +18,7 @@ to set beside the rate where training really broke.
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass
 from typing import Callable
@@ -37,7 +38,7 @@ from annlab.engine.training import (
     records_that_fit,
     why_loss,
 )
-from annlab.scenario.model import Scenario
+from annlab.scenario.model import Scenario, TrainingSpec
 from annlab.trace import Divergence, EpochRecord, Run
 
 
@@ -70,19 +71,21 @@ class Sweep(EpochLoop):
         # beside the stacked pre-activations (rates, points, units).
         stacked_b = [(1,) + b.shape for b in net.biases]
         lead = (count,)
-        self._stored = FlatParameters(xp, w_shapes, stacked_b, param_dtype, lead)
+        columns = _columns_fit(backend, self.network, self.spec, self.x, self.y)
+        self._stored = FlatParameters(xp, w_shapes, stacked_b, param_dtype, lead, columns)
         initial = np.concatenate([a.astype(param_dtype).reshape(-1) for a in net.weights + net.biases])
         self._stored.flat[...] = xp.asarray(initial)
         if self.compute_dtype == param_dtype:
             self._compute = self._stored
         else:
-            self._compute = FlatParameters(xp, w_shapes, stacked_b, self.compute_dtype, lead)
+            self._compute = FlatParameters(xp, w_shapes, stacked_b, self.compute_dtype, lead, columns)
             self._compute.flat[...] = self._stored.flat
-        self._grads = FlatParameters(xp, w_shapes, [b.shape for b in net.biases], self.compute_dtype, lead)
+        self._grads = FlatParameters(xp, w_shapes, [b.shape for b in net.biases], self.compute_dtype, lead, columns)
+        self._columns = _Columns(self.network, self.x, self.y, self._compute, self._grads) if columns else None
         # A Python float times a float32 array rounds the rate to float32 first (NEP 50):
         # the rates column in the compute dtype does the same, rate by rate.
         self._rates = xp.asarray(np.array(self.rates, dtype=self.compute_dtype)[:, None])
-        self._step = xp.empty((count, self._stored.size), dtype=self.compute_dtype)
+        self._step = self._grads.flat.copy(order="K")  # laid out like the gradients
         # One run's host layout (no leading axis), to split flat rows into layers.
         self._layout = FlatParameters(np, w_shapes, [b.shape for b in net.biases], param_dtype)
         self.initial = self._layout.split(initial)
@@ -113,7 +116,10 @@ class Sweep(EpochLoop):
         xp = self.backend.xp
         batch, rows = self.spec.batch_size, self.x.shape[0]
         params = self._compute.params
-        if batch == 0 or batch >= rows:
+        if self._columns is not None:
+            loss = self._columns.loss_and_gradients()
+            self._update()
+        elif batch == 0 or batch >= rows:
             loss = self.network.loss_and_gradients(params, self.x, self.y, self._grads.weights, self._grads.biases)
             self._update()
         else:
@@ -153,53 +159,144 @@ class Sweep(EpochLoop):
 
     def runs(self) -> tuple[Run, ...]:
         xp = self.backend.xp
-        final = to_host(self._stored.flat)
-        for r in np.flatnonzero(~self.alive):
-            final[r] = self._last[r]
+        final = np.ascontiguousarray(to_host(self._stored.flat))
+        dead = ~self.alive
+        final[dead] = self._last[dead]
         # Final losses and predictions of every run in one batched forward pass.
         stacked = FlatParameters(xp, [w.shape for w in self._layout.weights], [(1,) + b.shape for b in self._layout.biases], self.compute_dtype, (len(self.rates),))
         stacked.flat[...] = xp.asarray(final)
         with np.errstate(all="ignore"):
             fwd = self.network.forward(stacked.params, self.x, self.y)
-        final_losses, predictions = to_host(fwd.loss), to_host(fwd.predictions)
+        final_losses, predictions = to_host(fwd.loss).tolist(), to_host(fwd.predictions)
         split = self._layout.split
         done = self.epochs_done
         record_epochs = self._record_epochs[: self._recorded].tolist()
+        record_losses = self.losses[self._record_epochs[: self._recorded] - 1].T.tolist()  # [rate][record]
+        # A thousand runs are a thousand sets of small arrays: each run's arrays are views of
+        # host blocks made here, (rates, ...) each, rather than a thousand separate copies.
+        losses_by_run = np.ascontiguousarray(self.losses.T)
+        final_w, final_b = split(final)
         # Per-layer views of every record block: (records, rates, ...) each.
         params_w, params_b = split(self._record_params[: self._recorded])
         grads_w, grads_b = split(self._record_grads[: self._recorded])
+        blocks = (params_w, params_b, grads_w, grads_b)
+        initial_w, initial_b = self.initial
         runs = []
         for r, rate in enumerate(self.rates):
             divergence = self.divergence[r]
-            stop = divergence.epoch if divergence else done
-            kept = sum(1 for e in record_epochs if e < stop or (e == stop and divergence is None))
+            if divergence is None:
+                stop, kept = done, bisect.bisect_right(record_epochs, done)
+            else:
+                stop = divergence.epoch
+                kept = bisect.bisect_left(record_epochs, stop)
             # One tuple of per-layer views per record, made at C speed (zip over the blocks).
-            columns = [zip(*(a[:kept, r] for a in block)) for block in (params_w, params_b, grads_w, grads_b)]
-            losses = [float(self.losses[e - 1, r]) for e in record_epochs[:kept]]
-            records = list(map(EpochRecord, record_epochs[:kept], losses, *columns))
+            columns = [zip(*[a[:kept, r] for a in block]) for block in blocks]
+            records = list(map(EpochRecord, record_epochs[:kept], record_losses[r][:kept], *columns))
             if divergence is not None:
                 weights, biases = split(self._last[r])
                 w_grads, b_grads = split(self._last_grads[r])
                 records.append(EpochRecord(stop, float(self.losses[stop - 1, r]), weights, biases, w_grads, b_grads))
-            weights, biases = split(final[r])
             runs.append(
                 Run(
                     learning_rate=rate,
                     gradient="chain-rule",
                     dtype=self.dtype,
-                    initial_weights=self.initial[0],
-                    initial_biases=self.initial[1],
-                    losses=self.losses[:stop, r].copy(),
+                    initial_weights=initial_w,
+                    initial_biases=initial_b,
+                    losses=losses_by_run[r, :stop],
                     records=tuple(records),
                     record_stride=self.stride,
-                    final_weights=tuple(w.copy() for w in weights),
-                    final_biases=tuple(b.copy() for b in biases),
-                    final_loss=float(final_losses[r]),
-                    final_predictions=predictions[r].copy(),
+                    final_weights=tuple([w[r] for w in final_w]),
+                    final_biases=tuple([b[r] for b in final_b]),
+                    final_loss=final_losses[r],
+                    final_predictions=predictions[r],
                     divergence=divergence,
                 )
             )
         return tuple(runs)
+
+
+def _columns_fit(backend: Backend, network: Network, spec: TrainingSpec, x: np.ndarray, y: np.ndarray) -> bool:
+    """Whether ``_Columns`` can train this sweep (it gives every run the lone run's bits)."""
+    return (
+        backend.name == "numpy"
+        and len(network.activations) == 1
+        and network.activations[0].elementwise
+        and network.loss.name == "mse"
+        and x.shape[1] == 1  # one input: each pre-activation is one product, exact
+        and (spec.batch_size == 0 or spec.batch_size >= x.shape[0])
+        # NumPy adds fewer than 8 numbers one after another, more in a pairwise tree; below
+        # 8, a sum over rows of the columns adds in the same order as a lone run's sum.
+        and y.shape[0] * y.shape[1] < 8
+    )
+
+
+class _Columns:
+    """A full-batch epoch of a one-input, one-layer network under MSE (y = 3x and its kind),
+    for every rate at once, with the rates on the last axis.
+
+    Stacked the usual way, (rates, points, units), a y = 3x sweep is a thousand (4, 1)
+    blocks, and every broadcast and sum loops over a thousand tiny pieces. Here the values
+    are (points, units·rates) and the parameters (parameters, rates) in memory, so each
+    operation runs once along rows of a thousand numbers.
+
+    Every number comes from the same operations in the same order as a lone run's
+    ``Network.loss_and_gradients``: with one input, x @ W is one product per value, exact
+    whichever way it is computed; NumPy adds fewer than 8 numbers one after another, so the
+    sums over data points add in the lone run's order; dividing by a power of two is exact,
+    so it may be a multiplication. Only ∂C/∂W = xᵀ @ δ sums products in BLAS, whose order
+    (and fused multiply-adds) depends on the shapes it is given: one call for all the rates
+    gives different last bits from a lone run on some data, so each rate gets the lone
+    run's own call (a batched matmul over a contiguous (rates, points, units) copy of δ).
+    tests/test_sweep.py holds every rate bit-identical to a lone run."""
+
+    def __init__(self, network: Network, x: np.ndarray, y: np.ndarray, compute: FlatParameters, grads: FlatParameters):
+        rates = compute.flat.shape[0]
+        units = compute.weights[0].shape[-1]
+        points = x.shape[0]
+        self.shape = (points, units, rates)
+        self.x = np.asarray(x, dtype=compute.flat.dtype)  # the cast matmul makes of integer data
+        self.x_t = x.T
+        self.h = np.empty((points, units * rates), dtype=compute.flat.dtype)
+        # The targets once per rate, so that the error is a same-shape subtraction (NumPy's
+        # fast path; a broadcast one costs three times as much here), with the same values.
+        self.y = np.ascontiguousarray(np.broadcast_to(y[:, :, None], self.shape))
+        self.error = np.empty(self.shape, dtype=np.result_type(self.h.dtype, y.dtype))
+        self.forward = network._train_forward[0]
+        self.backward = network._train_backward[0]
+        elements = points * units
+        self.elements = elements
+        # x / 2^k and x · 2^-k are the same number (both exact scalings): a multiply is cheaper.
+        self.scale: float | int = 1 / elements if elements & (elements - 1) == 0 else elements
+        columns = compute.flat.T  # (parameters, rates), contiguous
+        self.w = columns[:units].reshape(units * rates)
+        self.b = columns[units:].reshape(units * rates)
+        g = grads.flat.T
+        self.w_grads = g[:units]  # (units, rates)
+        self.b_grads = g[units:].reshape(units * rates)
+        self.w_grads_by_rate = np.empty((rates, 1, units), dtype=compute.flat.dtype)
+
+    def _divide(self, a: np.ndarray) -> np.ndarray:
+        if self.elements == 1:
+            return a
+        if isinstance(self.scale, float):
+            return np.multiply(a, self.scale, out=a)
+        return np.divide(a, self.scale, out=a)
+
+    def loss_and_gradients(self) -> np.ndarray:
+        """Every rate's C, shaped (rates,); every ∂C/∂θ lands in the gradients' columns."""
+        h = np.multiply(self.x, self.w, out=self.h)  # (points, 1) · (units·rates,)
+        np.add(h, self.b, out=h)
+        a = h if self.forward is None else self.forward(np, h)
+        error = np.subtract(a.reshape(self.shape), self.y, out=self.error)
+        loss = np.add.reduce(np.square(error), axis=(0, 1))
+        grad_a = self._divide(np.multiply(error, 2, out=error))
+        delta = grad_a if self.backward is None else self.backward(np, h.reshape(self.shape), a.reshape(self.shape), grad_a)
+        delta.sum(axis=0, out=self.b_grads.reshape(self.shape[1:]))
+        by_rate = np.ascontiguousarray(delta.transpose(2, 0, 1))  # (rates, points, units)
+        np.matmul(self.x_t, by_rate, out=self.w_grads_by_rate)
+        self.w_grads[...] = self.w_grads_by_rate[:, 0, :].T
+        return self._divide(loss)
 
 
 def sweep_runs(backend: Backend, scenario: Scenario, on_epoch: Callable[[int, int, int], bool] | None = None) -> tuple[Run, ...]:

@@ -72,11 +72,25 @@ class FlatParameters:
     the number of layers. ``shapes`` are the per-layer weight and bias shapes; a leading
     axis (a learning-rate sweep) goes in front of every shape."""
 
-    def __init__(self, xp: Any, weight_shapes: list[tuple[int, ...]], bias_shapes: list[tuple[int, ...]], dtype: Any, lead: tuple[int, ...] = ()):
+    def __init__(
+        self,
+        xp: Any,
+        weight_shapes: list[tuple[int, ...]],
+        bias_shapes: list[tuple[int, ...]],
+        dtype: Any,
+        lead: tuple[int, ...] = (),
+        copies_last: bool = False,
+    ):
         sizes = [math.prod(s) for s in weight_shapes + bias_shapes]
         self.lead = lead
         self.size = sum(sizes)
-        self.flat = xp.empty(lead + (self.size,), dtype=dtype)
+        if copies_last:
+            assert len(lead) == 1
+            # Shaped (copies, size) like the default, but the copies lie next to each other
+            # in memory (``flat.T`` is contiguous): see annlab.engine.sweep's column path.
+            self.flat = xp.empty((self.size,) + lead, dtype=dtype).T
+        else:
+            self.flat = xp.empty(lead + (self.size,), dtype=dtype)
         views, start = [], 0
         for shape, size in zip(weight_shapes + bias_shapes, sizes):
             views.append(self.flat[..., start : start + size].reshape(lead + shape))
