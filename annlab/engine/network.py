@@ -91,6 +91,8 @@ class Network:
         self._train_loss_and_gradient = (
             BARE_LOSS_AND_GRADIENT.get(loss, self._loss_and_gradient) if bare else self._loss_and_gradient
         )
+        # ndarray.sum is add.reduce behind a Python wrapper that costs as much as the sum.
+        self._sum = np.add.reduce if bare else _sum_method
 
     def forward(self, params: Parameters, x: Array, y: Array) -> ForwardPass:
         xp = self.xp
@@ -160,7 +162,7 @@ class Network:
             delta = grad_a if backward is None else backward(xp, hs[l], activations[l], grad_a)
             a_below = activations[l - 1] if l > 0 else x
             xp.matmul(a_below.T if a_below.ndim == 2 else xp.swapaxes(a_below, -1, -2), delta, out=w_out[l])
-            delta.sum(axis=-2, out=b_out[l])
+            self._sum(delta, axis=-2, out=b_out[l])
             if l > 0:
                 grad_a = xp.matmul(delta, _transpose(xp, params.weights[l]))
         return loss
@@ -175,12 +177,24 @@ class Network:
 # operation about half a microsecond. These are the formulas of ACTIVATIONS and LOSSES without
 # those wrappers, giving the same bits; tests/test_speed_paths.py checks them against the
 # originals, so a change there cannot silently part from training.
+#
+# A Python number in an operation costs NumPy a conversion each time (as much as the tiny
+# operation itself); a 0-d float64 array is the same number to a float64 operation (NEP 50:
+# the Python number would become a float64 too), without that cost. Other dtypes keep the
+# Python number, so that a float32 network still computes in float32.
+_FLOAT64 = np.dtype(np.float64)
+_ONE = np.ones((), dtype=np.float64)
+_TWO = np.full((), 2.0)
+_ONE.flags.writeable = _TWO.flags.writeable = False
+
+
 def _bare_sigmoid(xp: Any, h: Array) -> Array:
-    return 1 / (1 + xp.exp(-h))
+    one = _ONE if h.dtype is _FLOAT64 else 1
+    return one / (one + xp.exp(-h))
 
 
 def _bare_sigmoid_backward(xp: Any, h: Array, a: Array, upstream: Array) -> Array:
-    return upstream * (a * (1 - a))
+    return upstream * (a * ((_ONE if a.dtype is _FLOAT64 else 1) - a))
 
 
 def _bare_mse(xp: Any, p: Array, y: Array) -> Array:
@@ -190,9 +204,11 @@ def _bare_mse(xp: Any, p: Array, y: Array) -> Array:
 def _bare_mse_and_gradient(xp: Any, p: Array, y: Array) -> tuple[Array, Array]:
     error = p - y
     elements = p.shape[-1] * p.shape[-2]
+    if elements == 1:
+        # One data point, one output (the chapter's toy): the sum of one square is that square
+        # (never −0, so no signed zero to lose) and x / 1 changes no bit.
+        return xp.square(error)[..., 0, 0], (_TWO if error.dtype is _FLOAT64 else 2) * error
     loss = xp.add.reduce(xp.square(error), axis=(-2, -1))
-    if elements == 1:  # one data point, one output (the chapter's toy): x / 1 changes no bit
-        return loss, 2 * error
     return loss / elements, 2 * error / elements
 
 
@@ -205,6 +221,10 @@ def _bare_relu_backward(xp: Any, h: Array, a: Array, upstream: Array) -> Array:
 BARE_BACKWARD = {"sigmoid": _bare_sigmoid_backward, "relu": _bare_relu_backward}
 BARE_LOSS = {"mse": _bare_mse}
 BARE_LOSS_AND_GRADIENT = {"mse": _bare_mse_and_gradient}
+
+
+def _sum_method(a: Array, axis: int, out: Array) -> Array:
+    return a.sum(axis=axis, out=out)
 
 
 def _transpose(xp: Any, a: Array) -> Array:

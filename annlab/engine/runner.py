@@ -6,8 +6,6 @@ from dataclasses import replace
 from typing import Callable
 
 from annlab.engine.backend import Backend, gpu_fault, numpy_backend, select_backend
-from annlab.engine.sweep import sweep_runs
-from annlab.engine.tables import activation_gallery, loss_gallery, softmax_table
 from annlab.engine.training import Trainer, compute_pass
 from annlab.errors import BackendError
 from annlab.scenario.model import Scenario
@@ -68,6 +66,10 @@ def _run(
     progress: list[int],
 ) -> Trace:
     base = dict(scenario_title=scenario.title, kind=scenario.kind, backend=backend.name, backend_reason=backend.reason)
+    if scenario.kind != "training":
+        # Imported here, as the sweep is below: `annlab play` of the chapter's toy network
+        # loads only what it runs (start-up time is measured, docs/benchmarks.md).
+        from annlab.engine.tables import activation_gallery, loss_gallery, softmax_table
     if scenario.kind == "softmax-table":
         assert scenario.table is not None
         return Trace(**base, table=softmax_table(scenario.table))
@@ -84,6 +86,8 @@ def _run(
     index = 0
     for gradient in spec.gradients:
         if spec.sweep and gradient == "chain-rule":
+            from annlab.engine.sweep import sweep_runs
+
             # All the rates train at once, on a leading axis (annlab.engine.sweep); the
             # chapter's finite differences still run one rate at a time below.
             progress[:] = [index, 0]

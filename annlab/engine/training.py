@@ -215,6 +215,9 @@ class Trainer(EpochLoop):
         # same values widened once per update instead of once per matrix product.
         param_dtype = np.dtype(self.dtype)
         self.compute_dtype = np.result_type(self.x.dtype, self.y.dtype, param_dtype)
+        # Every operation on the data meets a compute-dtype array, so NumPy would cast integer
+        # (or narrower) data to the compute dtype in each of them: cast once, same values.
+        self.x, self.y = self.x.astype(self.compute_dtype, copy=False), self.y.astype(self.compute_dtype, copy=False)
         self._stored = FlatParameters(xp, w_shapes, b_shapes, param_dtype)
         for view, value in zip(self._stored.weights + self._stored.biases, net.weights + net.biases):
             view[...] = xp.asarray(value.astype(param_dtype))
@@ -225,6 +228,9 @@ class Trainer(EpochLoop):
             self._compute.flat[...] = self._stored.flat
         self._grads = FlatParameters(xp, w_shapes, b_shapes, self.compute_dtype)
         self._step = xp.empty(self._grads.size, dtype=self.compute_dtype)
+        # The rate as a 0-d array in the compute dtype: the number NumPy makes of the Python
+        # float in each update (NEP 50), without converting it every epoch.
+        self._rate = np.array(self.learning_rate, dtype=self.compute_dtype) if backend.name == "numpy" else self.learning_rate
         self._zeros = xp.zeros(self._stored.size, dtype=param_dtype)
         self.params = self._stored.params
         self.initial = self._host_params()
@@ -293,8 +299,10 @@ class Trainer(EpochLoop):
     def _store_loss(self, loss: Any, epoch: int, needed_now: bool) -> bool:
         """Keep this epoch's loss; True when every loss so far is on the host and checked."""
         if self._pending is None:
-            self._losses[epoch - 1] = float(loss)
-            self._check_losses(epoch, epoch)
+            value = float(loss)
+            self._losses[epoch - 1] = value
+            if not math.isfinite(value):  # the full check only when it can find something
+                self._check_losses(epoch, epoch)
             return True
         self._pending[epoch - self._pending_first] = loss  # a device-side copy: no wait
         self._pending_last = epoch
@@ -310,7 +318,7 @@ class Trainer(EpochLoop):
         return self.network.loss_and_gradients(self._compute.params, x, y, self._grads.weights, self._grads.biases)
 
     def _update(self) -> None:
-        descend(self.backend.xp, self._grads, self.learning_rate, self._compute, self._stored, self._step)
+        descend(self.backend.xp, self._grads, self._rate, self._compute, self._stored, self._step)
 
     def _epoch(self, epoch: int) -> None:
         batch = self.spec.batch_size

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import json
-
 from annlab.scenario.model import Scenario
-from annlab.trace import Trace, trace_to_json
+from annlab.trace import Trace
 
 
 def render(scenario: Scenario, trace: Trace, fmt: str = "text") -> str:
     if fmt == "json":
+        import json  # not on the text path: start-up
+
+        from annlab.trace import trace_to_json
+
         return json.dumps(trace_to_json(trace), allow_nan=False, ensure_ascii=False) + "\n"
     from annlab.playback.text import narrate
 

@@ -7,18 +7,20 @@ chain rule, the first update, a handful of selected epochs, and a summary per ru
 from __future__ import annotations
 
 import textwrap
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from annlab.engine.chain import Chain, bias_name, chain_of_factors, dloss_formula, unit_name, weight_name
 from annlab.engine.gradients import central_difference_check, one_parameter_estimates
 from annlab.engine.losses import LOSSES
-from annlab.engine.tables import activation_at, loss_at
 from annlab.engine.network import Network, Parameters
-from annlab.engine.sweep import SweepOutcome, hessian_bound, sweep_outcome
 from annlab.playback.numbers import matrix, num, signed, sparkline
 from annlab.scenario.model import Scenario
 from annlab.trace import Pass, Run, Trace
+
+if TYPE_CHECKING:
+    from annlab.engine.sweep import SweepOutcome
 
 WIDTH = 92
 # Multiply-adds above which play checks only the narrated parameter, not every one.
@@ -239,7 +241,8 @@ def _selected_epochs(run: Run) -> list[int]:
         return recorded
     head = recorded[:5]
     rest = recorded[5:]
-    picks = np.unique(np.geomspace(1, len(rest), 7).astype(int) - 1)
+    # sorted(set()), not np.unique: np.unique imports numpy.ma, 5 ms of play's start-up.
+    picks = sorted(set((np.geomspace(1, len(rest), 7).astype(int) - 1).tolist()))
     return head + [rest[k] for k in picks if rest[k] not in head]
 
 
@@ -389,6 +392,8 @@ def _sweep_rows(runs: list[Run], outcome: SweepOutcome) -> list[int]:
 
 
 def _sweep(out: _Writer, scenario: Scenario, trace: Trace) -> None:
+    from annlab.engine.sweep import hessian_bound, sweep_outcome  # only sweeps need it (start-up)
+
     spec = scenario.training
     assert spec is not None
     for gradient in spec.gradients:
@@ -462,6 +467,8 @@ def _table(out: _Writer, trace: Trace) -> None:
 
 
 def _gallery(out: _Writer, trace: Trace) -> None:
+    from annlab.engine import tables  # only galleries need it (start-up)
+
     g = trace.gallery
     assert g is not None
     if g.kind == "activations":
@@ -475,7 +482,7 @@ def _gallery(out: _Writer, trace: Trace) -> None:
         inside = [x for x in xs if curve.x[0] <= x <= curve.x[-1]]
         cols = "".join(f" {num(x, 3):>9}" for x in inside)
         at = np.array(inside)
-        y, dy = activation_at(curve.name, at) if g.kind == "activations" else loss_at(curve.name, at, g.target or 0.0)
+        y, dy = tables.activation_at(curve.name, at) if g.kind == "activations" else tables.loss_at(curve.name, at, g.target or 0.0)
         vals = "".join(f" {num(v, 4):>9}" for v in y)
         ders = "".join(f" {num(v, 4):>9}" for v in dy)
         name = "x" if g.kind == "activations" else "p"
