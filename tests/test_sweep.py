@@ -125,3 +125,25 @@ def test_the_column_path_gives_every_rate_the_bits_of_a_lone_run(tmp_path):
     # Eight or more numbers per sum (NumPy adds them pairwise), or two inputs (a BLAS dot
     # product per value): the ordinary stacked path.
     assert Sweep(numpy_backend(), _one_layer_sweep(tmp_path, 4, 2, "linear", "float64"))._columns is None
+
+
+def test_a_diverged_runs_reason_names_the_parameter_a_lone_run_names():
+    # The sweep finds the first non-finite parameter in a run's flat row; the Trainer looks
+    # layer by layer. Both must name the same weight or bias, in the same words.
+    from annlab.engine.network import Parameters
+    from annlab.engine.training import FlatParameters, non_finite_in_row, non_finite_parameter
+
+    rng = np.random.default_rng(0)
+    named = set()
+    for trial in range(300):
+        sizes = rng.integers(1, 5, size=rng.integers(2, 5)).tolist()
+        dtype = np.float32 if trial % 2 else np.float64
+        layout = FlatParameters(np, list(zip(sizes, sizes[1:])), [(b,) for b in sizes[1:]], dtype)
+        row = rng.standard_normal(layout.size).astype(dtype)
+        for _ in range(rng.integers(0, 3)):
+            row[rng.integers(0, layout.size)] = (np.inf, -np.inf, np.nan)[rng.integers(0, 3)]
+        weights, biases = layout.split(row)
+        expected = non_finite_parameter(Parameters(list(weights), list(biases)), np)
+        assert non_finite_in_row(layout, row) == expected
+        named.add(expected.split(" past")[0].split()[-2] if expected else None)
+    assert named == {None, "weight", "bias"}  # all three cases were met

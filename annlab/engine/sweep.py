@@ -26,7 +26,7 @@ from typing import Callable
 import numpy as np
 
 from annlab.engine.backend import Backend, to_host
-from annlab.engine.network import Network, Parameters
+from annlab.engine.network import Network
 from annlab.engine.training import (
     ARRAY_OVERHEAD_BYTES,
     RECORD_OVERHEAD_BYTES,
@@ -34,9 +34,9 @@ from annlab.engine.training import (
     FlatParameters,
     descend,
     host_row,
-    non_finite_parameter,
+    loss_reason,
+    non_finite_in_row,
     records_that_fit,
-    why_loss,
 )
 from annlab.scenario.model import Scenario, TrainingSpec
 from annlab.trace import Divergence, EpochRecord, Run
@@ -86,6 +86,12 @@ class Sweep(EpochLoop):
         # the rates column in the compute dtype does the same, rate by rate.
         self._rates = xp.asarray(np.array(self.rates, dtype=self.compute_dtype)[:, None])
         self._step = self._grads.flat.copy(order="K")  # laid out like the gradients
+        if columns:
+            # Every gradient's own rate, laid out like the gradients: the update's multiply is
+            # then element by element, NumPy's fast path, rather than a broadcast.
+            rates = self._step.copy(order="K")
+            rates[...] = self._rates
+            self._rates = rates
         # One run's host layout (no leading axis), to split flat rows into layers.
         self._layout = FlatParameters(np, w_shapes, [b.shape for b in net.biases], param_dtype)
         self.initial = self._layout.split(initial)
@@ -131,11 +137,15 @@ class Sweep(EpochLoop):
                 self._update()
         host_row(self.losses[epoch - 1], loss)
         loss_row = self.losses[epoch - 1]
-        finite_params = to_host(xp.isfinite(self._stored.flat).all(axis=-1))
-        failed = self.alive & ~(np.isfinite(loss_row) & finite_params)
+        # Two sums are finite only if every loss and parameter is (a diverged run's parameters
+        # are zeroed, so it stays finite): the run-by-run check runs only when they are not.
+        total = float(np.add.reduce(loss_row)) + float(xp.add.reduce(self._stored.flat, axis=None))
+        if not math.isfinite(total):
+            finite_params = to_host(xp.isfinite(self._stored.flat).all(axis=-1))
+            failed = self.alive & ~(np.isfinite(loss_row) & finite_params)
+            if failed.any():
+                self._diverged(epoch, np.flatnonzero(failed), loss_row)
         last = epoch == self.spec.epochs
-        if failed.any():
-            self._diverged(epoch, np.flatnonzero(failed), loss_row)
         if epoch == 1 or last or epoch % self.stride == 0:
             k = self._recorded
             self._record_epochs[k] = epoch
@@ -147,15 +157,19 @@ class Sweep(EpochLoop):
         rows = self.backend.xp.asarray(runs)
         params = to_host(self._stored.flat[rows])
         grads = to_host(self._grads.flat[rows])
-        for r, p, g in zip(runs.tolist(), params, grads):
-            self.alive[r] = False
-            self._last[r] = p
-            self._last_grads[r] = g
-            weights, biases = self._layout.split(p)
-            one = Parameters(list(weights), list(biases))
+        self.alive[runs] = False
+        self._last[runs] = params
+        self._last_grads[runs] = grads
+        for r, p in zip(runs.tolist(), params):
+            bad = non_finite_in_row(self._layout, p)
             loss = float(loss_row[r])
-            reason = why_loss(loss, one, np) if not math.isfinite(loss) else non_finite_parameter(one, np) or ""
-            self.divergence[r] = Divergence(epoch, reason)
+            self.divergence[r] = Divergence(epoch, loss_reason(loss, bad) if not math.isfinite(loss) else bad or "")
+        # Kept above; from here on the run's copy rests at zero with a rate of zero, so that it
+        # stays finite (a NaN copy would send every later epoch through the run-by-run check).
+        self._stored.flat[rows] = 0
+        if self._compute is not self._stored:
+            self._compute.flat[rows] = 0
+        self._rates[rows] = 0
 
     def runs(self) -> tuple[Run, ...]:
         xp = self.backend.xp

@@ -407,7 +407,11 @@ class Trainer(EpochLoop):
 
 
 def why_loss(loss: float, params: Parameters, xp: Any) -> str:
-    bad = non_finite_parameter(params, xp)
+    return loss_reason(loss, non_finite_parameter(params, xp))
+
+
+def loss_reason(loss: float, bad: str | None) -> str:
+    """Why a loss is inf or NaN, given the first parameter that is (``bad``), if any."""
     if math.isnan(loss):
         return "the loss became NaN" + (f" ({bad})" if bad else " (inf − inf: the predictions overflowed)")
     return "the loss overflowed to inf" + (f" ({bad})" if bad else " (the predictions grew past the float range)")
@@ -420,10 +424,30 @@ def non_finite_parameter(params: Parameters, xp: Any) -> str | None:
             finite = xp.isfinite(a)
             if not bool(finite.all()):
                 index = [int(i) for i in np.argwhere(~to_host(finite))[0]]
-                name = weight_name(l + 1, *index) if kind == "weight" else bias_name(l + 1, index[-1])
-                limit = "float32's range (±3.4e38)" if a.dtype == np.float32 else "float64's range (±1.8e308)"
-                return f"the update pushed {kind} {name} past {limit}"
+                return past_range(kind, l, index, a.dtype)
     return None
+
+
+def non_finite_in_row(layout: FlatParameters, row: np.ndarray) -> str | None:
+    """``non_finite_parameter`` for one host row of a flat layout: the same parameter, found
+    with one isfinite over the row (the flat order is the same: every layer's weights, then
+    every layer's biases, each row-major)."""
+    bad = np.flatnonzero(~np.isfinite(row))
+    if bad.size == 0:
+        return None
+    k = int(bad[0])
+    views = layout.params.weights + layout.params.biases
+    i = int(np.searchsorted(layout.offsets, k, side="right")) - 1
+    shape = views[i].shape[len(layout.lead) :]
+    index = [int(v) for v in np.unravel_index(k - int(layout.offsets[i]), shape)]
+    layers = len(layout.params.weights)
+    return past_range("weight" if i < layers else "bias", i % layers, index, row.dtype)
+
+
+def past_range(kind: str, layer: int, index: list[int], dtype: Any) -> str:
+    name = weight_name(layer + 1, *index) if kind == "weight" else bias_name(layer + 1, index[-1])
+    limit = "float32's range (±3.4e38)" if dtype == np.float32 else "float64's range (±1.8e308)"
+    return f"the update pushed {kind} {name} past {limit}"
 
 
 def train(backend: Backend, scenario: Scenario, learning_rate: float, gradient: str | None = None) -> Run:
