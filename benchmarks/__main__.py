@@ -121,7 +121,7 @@ def sweep(repeats: int) -> None:
     }, repeats=max(2, repeats // 2))
     ratio = times["sweep"] / times["one"]
     report("1,000 rates cost this many single runs", ratio, "little more than 1", None,
-           f"one rate {times['one'] * 1e3:.0f} ms, 1,000 rates {times['sweep'] * 1e3:.0f} ms (one at a time: ~{times['one'] * 1000:.0f} ms)")
+           f"one rate {times['one'] * 1e3:.1f} ms, 1,000 rates {times['sweep'] * 1e3:.0f} ms (one at a time: ~{times['one'] * 1000:.1f} s)")
 
 
 def startup(repeats: int) -> None:

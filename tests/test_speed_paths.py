@@ -98,3 +98,15 @@ def test_the_batched_finite_difference_is_the_layer_by_layer_one(sizes, activati
     assert np.array_equal(fd.loss_plus, flat(expected.loss_plus))
     assert np.array_equal(fd.nudges, flat(expected.nudges))
     assert fd.nudges[0] == 0.0 and out[0] == 0.0  # the stuck weight, as the chapter's code has it
+
+
+def test_bare_relu_keeps_the_references_zeros_nans_and_infinities():
+    # The bare relu is fmax + 0, the reference where(h > 0, h, 0): they must agree where
+    # fmax and where differ in spirit (NaN, −0, ±inf, subnormals), sign bits included.
+    special = [-0.0, 0.0, np.nan, -np.nan, np.inf, -np.inf, 5e-324, -5e-324, 1.5, -2.5]
+    for dtype in (np.float32, np.float64):
+        h = np.array(special * 7, dtype=dtype).reshape(7, 10)
+        with np.errstate(all="ignore"):
+            bare, reference = BARE_FORWARD["relu"](np, h), ACTIVATIONS["relu"].forward(np, h)
+        assert bare.dtype == reference.dtype == dtype
+        assert np.array_equal(bare, reference) and np.array_equal(np.signbit(bare), np.signbit(reference))

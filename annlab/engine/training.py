@@ -327,7 +327,7 @@ class Trainer(EpochLoop):
             loss = self._gradients(self.x, self.y)
             self._update()
         else:
-            loss = self.network.forward(self._compute.params, self.x, self.y).loss
+            loss = self.network.training_loss(self._compute.params, self.x, self.y)
             order = np.random.default_rng((self.spec.shuffle_seed, epoch)).permutation(rows)
             for start in range(0, rows, batch):
                 idx = self.backend.xp.asarray(order[start : start + batch])
