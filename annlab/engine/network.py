@@ -130,10 +130,11 @@ class Network:
 
     def _train_forward_pass(self, params: Parameters, x: Array) -> tuple[list[Array], list[Array]]:
         xp = self.xp
+        matmul = xp.matmul
         a = x
         hs, activations = [], []
         for forward, w, b in zip(self._train_forward, params.weights, params.biases):
-            h = xp.matmul(a, w) + b
+            h = matmul(a, w) + b
             a = h if forward is None else forward(xp, h)
             hs.append(h)
             activations.append(a)
@@ -154,17 +155,21 @@ class Network:
         derivative kept beside delta, no ∂C/∂a_0 sent down to the inputs, and a linear layer's
         delta is its upstream gradient itself (multiplying by ones changes no bit). Call it
         inside ``np.errstate(all="ignore")``: the bare functions below rely on it."""
+        # At the chapter's sizes Python's own steps cost as much as NumPy's, hence the locals.
         xp = self.xp
+        matmul, total = xp.matmul, self._sum
         hs, activations = self._train_forward_pass(params, x)
         loss, grad_a = self._train_loss_and_gradient(xp, activations[-1], y)
+        weights, backwards = params.weights, self._train_backward
         for l in range(len(hs) - 1, -1, -1):
-            backward = self._train_backward[l]
+            backward = backwards[l]
             delta = grad_a if backward is None else backward(xp, hs[l], activations[l], grad_a)
             a_below = activations[l - 1] if l > 0 else x
-            xp.matmul(a_below.T if a_below.ndim == 2 else xp.swapaxes(a_below, -1, -2), delta, out=w_out[l])
-            self._sum(delta, axis=-2, out=b_out[l])
+            matmul(a_below.T if a_below.ndim == 2 else xp.swapaxes(a_below, -1, -2), delta, out=w_out[l])
+            total(delta, axis=-2, out=b_out[l])
             if l > 0:
-                grad_a = xp.matmul(delta, _transpose(xp, params.weights[l]))
+                w = weights[l]
+                grad_a = matmul(delta, w.T if w.ndim == 2 else xp.swapaxes(w, -1, -2))
         return loss
 
     def _loss_and_gradient(self, xp: Any, p: Array, y: Array) -> tuple[Array, Array]:
