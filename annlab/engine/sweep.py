@@ -139,7 +139,7 @@ class Sweep(EpochLoop):
         loss_row = self.losses[epoch - 1]
         # Two sums are finite only if every loss and parameter is (a diverged run's parameters
         # are zeroed, so it stays finite): the run-by-run check runs only when they are not.
-        total = float(np.add.reduce(loss_row)) + float(xp.add.reduce(self._stored.flat, axis=None))
+        total = float(np.add.reduce(loss_row)) + float(self._stored.flat.sum())
         if not math.isfinite(total):
             finite_params = to_host(xp.isfinite(self._stored.flat).all(axis=-1))
             failed = self.alive & ~(np.isfinite(loss_row) & finite_params)
