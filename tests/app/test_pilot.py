@@ -18,7 +18,7 @@ from annlab.app.panels import ChainPanel, NetworkPanel, StepPanel
 from annlab.app.training import TrainingScreen
 from annlab.cli import load
 from annlab.engine.backend import numpy_backend
-from annlab.engine.runner import run_scenario
+from annlab.training.runner import run_scenario
 from tests import chapter_reference as chapter
 
 SIZE = (120, 40)
