@@ -4,16 +4,31 @@ This is the only module that imports CuPy, and only when asked. "Importable" is 
 "usable": on a machine without a driver ``import cupy`` works and the first allocation fails,
 so a GPU counts as usable only after a real allocation and a kernel have run on it.
 
-``auto`` also weighs the problem's size: a CuPy step costs ~0.5 ms of kernel launches whatever
-the size (measured on an H200, see docs/benchmarks.md), so the GPU only pays once a training
-step holds a few million multiply-adds. The chapter's 2-3-1 network never goes to the GPU.
+``auto`` predicts how long one epoch would take on each and picks CuPy only for a clear win
+(at least ``GPU_CLEAR_WIN`` times faster), before importing CuPy at all: the chapter's networks
+never pay CuPy's import, nor its probe. The cost model, per training step (µs):
+
+    NumPy ≈ 34 + 1.5e-3 per parameter + MACs / 630,000 + 6.3e-3 per value
+    CuPy  ≈ 1,000 (kernel launches) + 1.7e-4 per parameter + MACs / 28,000,000
+
+and an epoch costs steps_per_epoch such steps. MACs are the step's multiply-adds (forward and
+backward ≈ 3 forwards); values are the activations the step computes (batch × units after the
+input): NumPy spends as long applying a sigmoid to them as multiplying, and a GPU nothing.
+The NumPy constants and CuPy's slopes are a least-squares fit (relative error) to the bare
+training steps measured on an H200 and its 16-core host (float32; table in docs/benchmarks.md,
+the fit within 0.5–1.4x of every measurement but one). CuPy's floor is not the bare step's
+~480 µs but what annlab's Trainer measured there, 0.84–1.47 ms for steps whose arithmetic is
+negligible: the Trainer launches more kernels per step (its loss, the flat parameter copy).
+So a mini-batch of a few hundred points (784-256-10 at batch 256: ~1.0 ms against ~1.0 ms)
+stays on NumPy, and launch-bound many-small-step epochs with it, while the 10,000-point
+spiral at full batch (~8.5 ms against ~1.0 ms) goes to the GPU.
 """
 
 from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -21,13 +36,90 @@ from annlab.errors import BackendError
 
 BACKENDS = ("auto", "numpy", "cupy")
 
-# Multiply-adds per training step (forward + backward ≈ 3 forwards) above which `auto`
-# prefers a usable GPU. From the H200 figures (STYLE.md, float32, µs per step NumPy / CuPy):
-# the first network that the GPU wins by compute is 64-64-10 at batch 1024, 14 M per step
-# (514 / 494), barely; every problem below 2.4 M (the chapter's 2-3-1 at any batch, 64-64-10
-# up to batch 64) runs 2 to 20 times faster on NumPy. 10 M keeps everything that is not
-# clearly a GPU job on the CPU, so `auto` never makes the chapter's scenarios slower.
-GPU_WORTHWHILE_MACS = 10_000_000
+# The cost model's constants (module docstring; the fit is in docs/benchmarks.md).
+NUMPY_US_PER_STEP = 34.0  # Python and NumPy call overhead of a step (measured 34–49 µs for 1 or 2 layers)
+NUMPY_US_PER_PARAMETER = 1.5e-3  # gradient arrays and the update touch every parameter
+NUMPY_MACS_PER_US = 630_000  # BLAS on 16 cores, float32
+NUMPY_US_PER_VALUE = 6.3e-3  # activation, its derivative and the error term, per value
+CUPY_STEP_FLOOR_US = 1_000.0  # kernel launches of one Trainer step, whatever its size
+CUPY_US_PER_PARAMETER = 1.7e-4
+CUPY_MACS_PER_US = 28_000_000
+# The GPU must be predicted this many times faster: the model is within about 1.5x of the
+# measurements, and a wrong CuPy choice also pays CuPy's import and probe (~0.3 s).
+GPU_CLEAR_WIN = 1.5
+
+
+@dataclass(frozen=True)
+class Workload:
+    """What one epoch of one kind of run asks of the arrays (``annlab.engine.runner`` counts it)."""
+
+    runs: int  # runs of this kind (one per learning rate; a sweep trains its rates as one)
+    steps_per_epoch: int  # mini-batches per epoch (1 for a full batch)
+    parameters: int  # parameter values one step reads and writes (every stacked copy)
+    multiply_adds: int  # one step's multiply-adds
+    values: int  # one step's activations (elementwise work)
+
+    def numpy_us(self) -> float:
+        step = (NUMPY_US_PER_STEP + self.parameters * NUMPY_US_PER_PARAMETER
+                + self.multiply_adds / NUMPY_MACS_PER_US + self.values * NUMPY_US_PER_VALUE)
+        return self.runs * self.steps_per_epoch * step
+
+    def cupy_us(self) -> float:
+        step = CUPY_STEP_FLOOR_US + self.parameters * CUPY_US_PER_PARAMETER + self.multiply_adds / CUPY_MACS_PER_US
+        return self.runs * self.steps_per_epoch * step
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """Predicted time of one epoch (of every run) on each backend, in µs."""
+
+    numpy_us: float
+    cupy_us: float
+    steps_per_epoch: int
+
+    @property
+    def gpu_speedup(self) -> float:
+        return self.numpy_us / self.cupy_us
+
+    @property
+    def gpu_pays(self) -> bool:
+        return self.gpu_speedup >= GPU_CLEAR_WIN
+
+    def in_words(self) -> str:
+        numpy, cupy = _duration(self.numpy_us), _duration(self.cupy_us)
+        epoch = f"an epoch ({self.steps_per_epoch:,} steps)" if self.steps_per_epoch > 1 else "an epoch (1 step)"
+        speedup = _times(self.gpu_speedup)
+        if self.gpu_pays:
+            return f"{epoch} should take about {cupy} on the GPU against {numpy} on NumPy, {speedup} faster"
+        if self.gpu_speedup < 0.5:
+            return (f"this problem is too small for a GPU to pay off: {epoch} should take about {numpy} on NumPy "
+                    f"and {cupy} on a GPU, which spends about {_duration(CUPY_STEP_FLOOR_US)} launching kernels for each step")
+        return (f"a GPU would not be clearly faster: {epoch} should take about {numpy} on NumPy and {cupy} on a GPU "
+                f"({speedup}); auto uses a GPU from {GPU_CLEAR_WIN:g}x")
+
+
+def predict(workloads: Iterable[Workload]) -> Prediction:
+    workloads = tuple(workloads)
+    return Prediction(
+        sum(w.numpy_us() for w in workloads),
+        sum(w.cupy_us() for w in workloads),
+        max((w.steps_per_epoch for w in workloads), default=1),
+    )
+
+
+def _duration(us: float) -> str:
+    """A time for a learner: 0.034 ms, 8.5 ms, 44 ms, 1.2 s."""
+    if us < 1_000:
+        return f"{us / 1_000:.2g} ms"
+    if us < 10_000:
+        return f"{us / 1_000:.1f} ms"
+    if us < 1_000_000:
+        return f"{us / 1_000:.0f} ms"
+    return f"{us / 1_000_000:.1f} s"
+
+
+def _times(ratio: float) -> str:
+    return f"{ratio:.1f}x" if ratio < 10 else f"{ratio:.0f}x"
 
 
 @dataclass(frozen=True)
@@ -87,25 +179,30 @@ def numpy_backend(reason: str = "NumPy was asked for") -> Backend:
     return Backend("numpy", np, reason)
 
 
-def select_backend(requested: str = "auto", macs_per_step: int | None = None) -> Backend:
+def select_backend(requested: str = "auto", workloads: Iterable[Workload] | None = None) -> Backend:
     """The backend to run on. ``requested`` is "numpy", "cupy" or "auto".
 
     ``cupy`` fails with BackendError when no GPU is usable; ``auto`` falls back to NumPy and
-    says why. ``macs_per_step`` lets ``auto`` keep small problems on the CPU without even
-    importing CuPy (which costs a few tenths of a second)."""
+    says why. With ``workloads``, ``auto`` predicts an epoch's time on each backend and keeps
+    the problem on the CPU, without even importing CuPy (a few tenths of a second), unless the
+    GPU is predicted ``GPU_CLEAR_WIN`` times faster; without, it takes any usable GPU."""
     if requested == "numpy":
         return numpy_backend()
     if requested not in ("cupy", "auto"):
         raise BackendError(f"unknown backend {requested!r}; expected one of: {', '.join(BACKENDS)}")
-    if requested == "auto" and macs_per_step is not None and macs_per_step < GPU_WORTHWHILE_MACS:
-        return numpy_backend(
-            f"auto chose NumPy: {macs_per_step:,} multiply-adds per step is too small for a GPU "
-            f"to pay off (below {GPU_WORTHWHILE_MACS:,})"
-        )
+    prediction = predict(workloads) if workloads is not None else None
+    if requested == "auto" and prediction is not None and not prediction.gpu_pays:
+        return numpy_backend(f"auto chose NumPy: {prediction.in_words()}")
     cupy, why = probe_cupy()
     if cupy is None:
         if requested == "cupy":
             raise BackendError(f"--backend cupy cannot run here: {why}")
-        return numpy_backend(f"auto fell back to NumPy: {why}")
-    reason = "CuPy was asked for" if requested == "cupy" else f"auto chose CuPy: {why}"
+        lost = f" (a GPU was predicted {_times(prediction.gpu_speedup)} faster here)" if prediction is not None else ""
+        return numpy_backend(f"auto fell back to NumPy: {why}{lost}")
+    if requested == "cupy":
+        reason = "CuPy was asked for"
+    elif prediction is not None:
+        reason = f"auto chose CuPy: {prediction.in_words()}, and {why}"
+    else:
+        reason = f"auto chose CuPy: {why}"
     return Backend("cupy", cupy, reason, requested)
