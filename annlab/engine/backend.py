@@ -76,6 +76,7 @@ class Prediction:
     numpy_us: float
     cupy_us: float
     steps_per_epoch: int
+    runs: int = 1
 
     @property
     def gpu_speedup(self) -> float:
@@ -87,7 +88,8 @@ class Prediction:
 
     def in_words(self) -> str:
         numpy, cupy = _duration(self.numpy_us), _duration(self.cupy_us)
-        epoch = f"an epoch ({self.steps_per_epoch:,} steps)" if self.steps_per_epoch > 1 else "an epoch (1 step)"
+        steps = f"{self.steps_per_epoch:,} steps" if self.steps_per_epoch > 1 else "1 step"
+        epoch = f"an epoch of its {self.runs} runs ({steps} each)" if self.runs > 1 else f"an epoch ({steps})"
         speedup = _times(self.gpu_speedup)
         if self.gpu_pays:
             return f"{epoch} should take about {cupy} on the GPU against {numpy} on NumPy, {speedup} faster"
@@ -104,6 +106,7 @@ def predict(workloads: Iterable[Workload]) -> Prediction:
         sum(w.numpy_us() for w in workloads),
         sum(w.cupy_us() for w in workloads),
         max((w.steps_per_epoch for w in workloads), default=1),
+        sum(w.runs for w in workloads) or 1,
     )
 
 
