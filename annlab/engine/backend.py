@@ -87,17 +87,19 @@ class Prediction:
         return self.gpu_speedup >= GPU_CLEAR_WIN
 
     def in_words(self) -> str:
+        """Short enough for the app's status line (one line at 120 columns, for one run of
+        one step)."""
         numpy, cupy = _duration(self.numpy_us), _duration(self.cupy_us)
-        steps = f"{self.steps_per_epoch:,} steps" if self.steps_per_epoch > 1 else "1 step"
-        epoch = f"an epoch of its {self.runs} runs ({steps} each)" if self.runs > 1 else f"an epoch ({steps})"
-        speedup = _times(self.gpu_speedup)
+        steps = f"{self.steps_per_epoch:,} steps" if self.steps_per_epoch > 1 else ""
+        if self.runs > 1:
+            epoch = f"an epoch of its {self.runs} runs" + (f", {steps} each," if steps else "")
+        else:
+            epoch = f"an epoch of {steps}" if steps else "an epoch"
         if self.gpu_pays:
-            return f"{epoch} should take about {cupy} on the GPU against {numpy} on NumPy, {speedup} faster"
+            return f"{_times(self.gpu_speedup)} faster ({epoch} takes about {cupy} on the GPU, {numpy} on NumPy)"
         if self.gpu_speedup < 0.5:
-            return (f"this problem is too small for a GPU to pay off: {epoch} should take about {numpy} on NumPy "
-                    f"and {cupy} on a GPU, which spends about {_duration(CUPY_STEP_FLOOR_US)} launching kernels for each step")
-        return (f"a GPU would not be clearly faster: {epoch} should take about {numpy} on NumPy and {cupy} on a GPU "
-                f"({speedup}); auto uses a GPU from {GPU_CLEAR_WIN:g}x")
+            return f"too small for a GPU to pay off ({epoch} takes about {numpy} on NumPy, {cupy} on a GPU)"
+        return f"a GPU would not be clearly faster ({epoch} takes about {numpy} on NumPy, {cupy} on a GPU; auto wants {GPU_CLEAR_WIN:g}x)"
 
 
 def predict(workloads: Iterable[Workload]) -> Prediction:
@@ -205,7 +207,7 @@ def select_backend(requested: str = "auto", workloads: Iterable[Workload] | None
     if requested == "cupy":
         reason = "CuPy was asked for"
     elif prediction is not None:
-        reason = f"auto chose CuPy: {prediction.in_words()}, and {why}"
+        reason = f"auto chose CuPy: {prediction.in_words()}"
     else:
         reason = f"auto chose CuPy: {why}"
     return Backend("cupy", cupy, reason, requested)
