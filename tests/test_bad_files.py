@@ -1,11 +1,12 @@
 """The bad-file corpus: every malformed scenario in ``tests/bad_scenarios`` is refused by both
 ``annlab play`` and ``annlab check`` with exit code 2 and exactly one line on stderr that names
-the file, the key (or the line, for TOML syntax) and what was expected; never a traceback.
+the file, the key (or the line and column, for TOML syntax) and what was expected; never a
+traceback.
 
 Each file states what it expects on its first line::
 
     # expect: network.layers[0] | found 0; expected a layer size
-    # expect: line 3 | invalid TOML        (syntax errors: the line number after the file name)
+    # expect: line 3:7 | invalid TOML      (syntax errors: FILE:LINE:COLUMN: invalid TOML: …)
     # expect: - | is a binary file         (errors about the file itself: no key)
 
 Files whose bytes cannot carry a comment (empty, UTF-16, a folder) are listed in
@@ -45,6 +46,7 @@ class Expectation:
     path: Path
     key: str | None  # None: an error about the file itself
     line: int | None  # a TOML syntax error's line
+    column: int | None  # and its column
     words: str
 
     @property
@@ -54,13 +56,15 @@ class Expectation:
     def problems(self, message: str) -> list[str]:
         """What is wrong with the one line annlab printed (an empty list: nothing)."""
         found = []
-        prefix = re.escape(self.name) + r"(?::(\d+))?: "
+        prefix = re.escape(self.name) + r"(?::(\d+)(?::(\d+))?)?: "
         start = re.match(prefix, message)
         if not start:
             return [f"does not start with the file name {self.name!r}"]
         rest = message[start.end() :]
         if self.line is not None and start.group(1) != str(self.line):
             found.append(f"names line {start.group(1)}, expected line {self.line}")
+        if self.column is not None and start.group(2) != str(self.column):
+            found.append(f"names column {start.group(2)}, expected column {self.column}")
         if self.key is not None and not rest.startswith(f"{self.key}: "):
             found.append(f"does not name the key {self.key!r} right after the file")
         if self.words not in rest:
@@ -76,11 +80,12 @@ def _expectation(path: Path) -> Expectation:
     else:
         match = _EXPECT.search(path.read_bytes()[:400])
         assert match, f"{path.name}: no '# expect: KEY | WORDS' line"
-        raw = match.group(1).decode("ascii")
+        raw = match.group(1).decode("utf-8")
     where, words = (part.strip() for part in raw.split("|", 1))
-    line = re.fullmatch(r"line (\d+)", where)
+    line = re.fullmatch(r"line (\d+)(?::(\d+))?", where)
     key = None if where == "-" or line else where
-    return Expectation(path, key, int(line.group(1)) if line else None, words)
+    column = line.group(2) if line else None
+    return Expectation(path, key, int(line.group(1)) if line else None, int(column) if column else None, words)
 
 
 CASES = sorted((_expectation(p) for p in CORPUS.iterdir()), key=lambda e: e.path.name)
@@ -109,8 +114,12 @@ def test_the_corpus_is_large_and_covers_every_kind_of_mistake():
     for family in ("syntax-", "type-", "shape-", "unknown-key-", "unknown-activation", "unknown-loss",
                    "unknown-gradient", "size-", "nan-", "inf-", "file-empty", "file-binary",
                    "file-not-utf8", "file-folder", "table-row-sum", "table-negative", "table-unknown-target",
-                   "kind-"):
+                   "kind-", "range-", "loss-bce-", "loss-cce-", "target-bce-", "target-cce-", "syntax-unclosed-at-end"):
         assert family in stems, f"no {family}* file in the corpus"
+    # A TOML syntax error is found by line and column, as in an editor's status bar.
+    for case in CASES:
+        if case.path.stem.startswith("syntax-"):
+            assert case.line is not None and case.column is not None, f"{case.name}: expect 'line L:C'"
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from annlab.app.gallery import GalleryScreen, TableScreen
 from annlab.app.training import TrainingScreen
 from annlab.cli import load
 from annlab.engine.backend import numpy_backend
-from annlab.engine.runner import run_scenario
+from annlab.training.runner import run_scenario
 from annlab.scenario.bundled import bundled_scenarios
 from tests.app.waits import wait_until
 
