@@ -38,8 +38,9 @@ def _end_with_server() -> None:
         import ctypes
 
         libc = ctypes.CDLL(None, use_errno=True)
-        # SIGTERM: Textual's web driver turns it into a clean exit once the app runs.
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        # SIGKILL: with the server gone there is no learner to talk to and nothing to save, and
+        # a Textual app whose pipes are broken takes seconds to wind down from a SIGTERM.
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     # The server may have died before the line above: then our parent is already someone else.
     if expected is not None and str(os.getppid()) != expected:
         raise SystemExit(1)
