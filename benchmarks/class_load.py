@@ -1,7 +1,7 @@
 """A class on one machine: N learners at once on one ``annlab serve``.
 
     python -m benchmarks.class_load                    # N = 1, 10, 30 (about 2 minutes on 2 cores)
-    python -m benchmarks.class_load --sessions 5 --keys 4 --json out.json
+    python -m benchmarks.class_load --sessions 5 --keys 4 --think 3-8 --json out.json
 
 Each learner is a websocket client speaking textual-serve's protocol (what the page's
 xterm.js sends and receives; no browser: Chromium, not the app, limits how many pages one
@@ -9,8 +9,8 @@ machine can drive). The whole class connects at once, as a class does when the t
 "open the page"; each session's *start* is the time from its websocket opening to its first
 whole frame (the key bar drawn). When every session has settled (no output for a second),
 each learner presses ``n`` a number of times, pausing 0.5–2 s between presses (seeded) as a
-learner reading the numbers does. A key's *latency* is from sending it to the first bytes of
-the screen's update (*first*) and to the update's last bytes (*whole*: the last output before
+learner glancing at the numbers does (``--think 3-8``: one reading them). A key's *latency*
+is from sending it to the first bytes of the screen's update (*first*) and to the update's last bytes (*whole*: the last output before
 0.2 s of quiet). *RSS* is each session's app process, from /proc, after the keys; *PSS*
 shares the pages that the processes share (NumPy's, Python's) between them: what the
 class really costs.
@@ -43,7 +43,7 @@ START_TIMEOUT_S = 180.0
 KEY_TIMEOUT_S = 10.0
 QUIET_S = 0.2
 SETTLED_QUIET_S = 1.0
-THINK_S = (0.5, 2.0)
+THINK_S = (0.5, 2.0)  # brisk: pressing on as soon as the screen has been glanced at
 ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[()][0-9A-Za-z]|.)")
 
 
@@ -52,8 +52,8 @@ def _text(data: bytes) -> str:
 
 
 class Learner:
-    def __init__(self, number: int, ws_url: str, keys: int, seed: int):
-        self.number, self.ws_url, self.keys = number, ws_url, keys
+    def __init__(self, number: int, ws_url: str, keys: int, seed: int, think: tuple[float, float] = THINK_S):
+        self.number, self.ws_url, self.keys, self.think = number, ws_url, keys, think
         self.random = random.Random(seed * 1000 + number)
         self.start_s: float | None = None
         self.first_ms: list[float] = []
@@ -102,7 +102,7 @@ class Learner:
 
     async def press_keys(self, websocket) -> None:
         for _ in range(self.keys):
-            await self._quiet(websocket, self.random.uniform(*THINK_S), 30)  # reading the screen
+            await self._quiet(websocket, self.random.uniform(*self.think), 30)  # reading the screen
             sent = time.monotonic()
             await websocket.send_str(json.dumps(["stdin", "n"]))
             got = await self._next(websocket, KEY_TIMEOUT_S)
@@ -180,9 +180,9 @@ class Server:
         return time.monotonic() - started
 
 
-async def _class(sessions: int, keys: int, seed: int, columns: int, rows: int, log: Path) -> dict:
+async def _class(sessions: int, keys: int, seed: int, columns: int, rows: int, log: Path, think: tuple[float, float]) -> dict:
     server = Server(sessions, log)
-    learners = [Learner(number, server.ws_url, keys, seed) for number in range(1, sessions + 1)]
+    learners = [Learner(number, server.ws_url, keys, seed, think) for number in range(1, sessions + 1)]
     try:
         connector = aiohttp.TCPConnector(limit=0)
         async with aiohttp.ClientSession(connector=connector) as http:
@@ -225,18 +225,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keys", type=int, default=12, help="presses of n per learner (default 12)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--size", default="120x40", help="each learner's terminal (default 120x40)")
+    parser.add_argument("--think", default=f"{THINK_S[0]}-{THINK_S[1]}", metavar="MIN-MAX",
+                        help=f"seconds between a learner's presses, drawn uniformly (default {THINK_S[0]}-{THINK_S[1]})")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
     columns, rows = (int(part) for part in args.size.split("x"))
+    think = tuple(float(part) for part in args.think.split("-"))
     print(f"annlab serve {SCENARIO}: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start; "
-          f"{args.keys} presses of n per learner, {THINK_S[0]}-{THINK_S[1]} s apart; terminals {columns}x{rows}")
+          f"{args.keys} presses of n per learner, {think[0]}-{think[1]} s apart; terminals {columns}x{rows}")
     header = "| learners | start: median / max | key → first bytes: median / p90 / max | key → whole update: median / p90 / max | unanswered | app RSS: median | app PSS: median (all) | server RSS | SIGTERM → all gone |"
     print(header)
     print("|---" * (header.count("|") - 1) + "|")
     results = []
     with tempfile.TemporaryDirectory() as folder:
         for sessions in args.sessions:
-            result = asyncio.run(_class(sessions, args.keys, args.seed, columns, rows, Path(folder) / f"serve-{sessions}.log"))
+            result = asyncio.run(_class(sessions, args.keys, args.seed, columns, rows, Path(folder) / f"serve-{sessions}.log", think))
             results.append(result)
             f, w = result["key_first_ms"], result["key_whole_ms"]
             print(

@@ -43,9 +43,12 @@ from annlab.serve.session import SERVER_PID_VARIABLE
 HERE = Path(__file__).resolve().parent
 TEXTUAL_SERVE_STATIC = Path(textual_serve.__file__).resolve().parent / "static"
 
-# How long a session's app may take to quit when asked before it is killed: it holds nothing
-# to save, and a teacher's Ctrl+C must end the whole class within 2 s even on a busy machine.
-QUIT_GRACE_S = 0.6
+# How long a session's app may take to quit when asked before it is killed (it holds nothing
+# to save): after its tab closed, and when the server stops. A teacher's Ctrl+C must end the
+# whole class within 2 s even on a busy machine, where thirty apps winding down at once take
+# longer than that.
+QUIT_GRACE_S = 1.0
+SHUTDOWN_GRACE_S = 0.3
 # A browser that asks for a 100,000-column terminal would make its app allocate for it.
 MAX_COLUMNS, MAX_ROWS = 500, 200
 FONT_SIZES = range(8, 49)
@@ -228,23 +231,24 @@ class ClassServer:
             elif kind == "focus":
                 await app.focus()
 
-    async def _end(self, session: Session) -> None:
-        """Stop a session's app (asked to quit; killed if it has not within QUIT_GRACE_S),
-        close its tab's websocket, and log its one line."""
+    async def _end(self, session: Session, grace: float = QUIT_GRACE_S) -> None:
+        """Stop a session's app (asked to quit; killed if it has not within ``grace``
+        seconds), close its tab's websocket, and log its one line."""
         if session.ending:  # the tab closed while the server stops, or the other way round
             await session.ended.wait()
             return
         session.ending = True
         app = session.app
         process = app.process if app is not None else None
+        deadline = time.monotonic() + grace
         if app is not None:
             try:
-                await asyncio.wait_for(app.stop(), QUIT_GRACE_S)
+                await asyncio.wait_for(app.stop(), grace)
             except (asyncio.TimeoutError, ConnectionError, RuntimeError):
                 pass
         if process is not None:
-            try:
-                await asyncio.wait_for(process.wait(), 0.3)  # its output has ended: it is exiting
+            try:  # its output has ended: it is exiting
+                await asyncio.wait_for(process.wait(), max(deadline - time.monotonic(), 0.05))
             except asyncio.TimeoutError:
                 process.kill()
                 await process.wait()
@@ -265,17 +269,17 @@ class ClassServer:
         loop = asyncio.get_running_loop()
         for number in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(number, self._stopping.set)
-        runner = web.AppRunner(self.application(), handle_signals=False, shutdown_timeout=0.5, access_log=None)
+        runner = web.AppRunner(self.application(), handle_signals=False, shutdown_timeout=0.3, access_log=None)
         await runner.setup()
         try:
-            site = web.TCPSite(runner, self.host, self.port, shutdown_timeout=0.5)
+            site = web.TCPSite(runner, self.host, self.port, shutdown_timeout=0.3)
             await site.start()
             sockets = site._server.sockets if site._server is not None else []  # type: ignore[union-attr]
             port = sockets[0].getsockname()[1] if sockets else self.port
             on_ready(_url(self.host, port))
             await self._stopping.wait()
             self.log(f"stopping: ending {len(self.sessions)} session(s)")
-            await asyncio.gather(*(self._end(session) for session in list(self.sessions.values())))
+            await asyncio.gather(*(self._end(session, SHUTDOWN_GRACE_S) for session in list(self.sessions.values())))
         finally:
             await runner.cleanup()
 
