@@ -1,6 +1,6 @@
 """A class on one machine: N learners at once on one ``annlab serve``.
 
-    python -m benchmarks.class_load                    # N = 1, 10, 30 (about 2 minutes on 2 cores)
+    python -m benchmarks.class_load                    # N = 1, 10, 30 (3 to 5 minutes on 2 cores)
     python -m benchmarks.class_load --sessions 5 --keys 4 --think 3-8 --json out.json
 
 Each learner is a websocket client speaking textual-serve's protocol (what the page's
@@ -10,10 +10,10 @@ machine can drive). The whole class connects at once, as a class does when the t
 whole frame (the key bar drawn). When every session has settled (no output for a second),
 each learner presses ``n`` a number of times, pausing 0.5–2 s between presses (seeded) as a
 learner glancing at the numbers does (``--think 3-8``: one reading them). A key's *latency*
-is from sending it to the first bytes of the screen's update (*first*) and to the update's last bytes (*whole*: the last output before
-0.2 s of quiet). *RSS* is each session's app process, from /proc, after the keys; *PSS*
-shares the pages that the processes share (NumPy's, Python's) between them: what the
-class really costs.
+is from sending it to the first bytes of the screen's update (*first*) and to the update's
+last bytes (*whole*: the last output before 0.2 s of quiet). *RSS* is each session's app
+process, from /proc, after the keys; *PSS* shares the pages that the processes share
+(NumPy's, Python's) between them: what the class really costs.
 
 Every wait is bounded; the server runs in its own process group and is stopped (and, if
 anything is left, killed) whatever happens.
@@ -127,6 +127,12 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _memory_kib(pid: int) -> tuple[int, int]:
     """(RSS, PSS) in KiB."""
     rss = pss = 0
@@ -187,8 +193,12 @@ async def _class(sessions: int, keys: int, seed: int, columns: int, rows: int, l
         connector = aiohttp.TCPConnector(limit=0)
         async with aiohttp.ClientSession(connector=connector) as http:
             websockets = await asyncio.gather(*(learner.start(http, columns, rows) for learner in learners))
+            apps = _children(server.process.pid)
+            # CPU time per key does not depend on what else the machine runs, unlike latency.
+            cpu_before = {pid: _cpu_s(pid) for pid in [server.process.pid, *apps]}
             await asyncio.gather(*(learner.press_keys(ws) for learner, ws in zip(learners, websockets)))
-            memory = [_memory_kib(pid) for pid in _children(server.process.pid)]
+            cpu_used = {pid: _cpu_s(pid) - before for pid, before in cpu_before.items()}
+            memory = [_memory_kib(pid) for pid in apps]
             server_rss = _memory_kib(server.process.pid)[0]
             for websocket in websockets:
                 await websocket.close()
@@ -208,6 +218,8 @@ async def _class(sessions: int, keys: int, seed: int, columns: int, rows: int, l
         "app_rss_mib": {"median": statistics.median(m[0] for m in memory) / 1024, "max": max(m[0] for m in memory) / 1024},
         "app_pss_mib": {"median": statistics.median(m[1] for m in memory) / 1024, "total": sum(m[1] for m in memory) / 1024},
         "server_rss_mib": server_rss / 1024,
+        "app_cpu_ms_per_key": 1000 * sum(cpu_used[pid] for pid in apps) / max(1, sum(len(learner.first_ms) for learner in learners)),
+        "server_cpu_ms_per_key": 1000 * cpu_used[server.process.pid] / max(1, sum(len(learner.first_ms) for learner in learners)),
         "stop_s": stop_s,
     }
 
@@ -233,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     think = tuple(float(part) for part in args.think.split("-"))
     print(f"annlab serve {SCENARIO}: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start; "
           f"{args.keys} presses of n per learner, {think[0]}-{think[1]} s apart; terminals {columns}x{rows}")
-    header = "| learners | start: median / max | key → first bytes: median / p90 / max | key → whole update: median / p90 / max | unanswered | app RSS: median | app PSS: median (all) | server RSS | SIGTERM → all gone |"
+    header = "| learners | start: median / max | key → first bytes: median / p90 / max | key → whole update: median / p90 / max | unanswered | CPU per key: app / server | app RSS: median | app PSS: median (all) | server RSS | SIGTERM → all gone |"
     print(header)
     print("|---" * (header.count("|") - 1) + "|")
     results = []
@@ -246,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"| {sessions} | {result['start_s']['median']:.1f} s / {result['start_s']['max']:.1f} s "
                 f"| {f['median']:.0f} / {f['p90']:.0f} / {f['max']:.0f} ms | {w['median']:.0f} / {w['p90']:.0f} / {w['max']:.0f} ms "
                 f"| {result['keys_unanswered']} of {result['keys_pressed']} "
+                f"| {result['app_cpu_ms_per_key']:.0f} / {result['server_cpu_ms_per_key']:.1f} ms "
                 f"| {result['app_rss_mib']['median']:.0f} MiB | {result['app_pss_mib']['median']:.0f} MiB ({result['app_pss_mib']['total']:.0f} MiB) "
                 f"| {result['server_rss_mib']:.0f} MiB | {result['stop_s']:.2f} s |",
                 flush=True,
