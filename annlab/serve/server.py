@@ -48,7 +48,7 @@ TEXTUAL_SERVE_STATIC = Path(textual_serve.__file__).resolve().parent / "static"
 # whole class within 2 s even on a busy machine, where thirty apps winding down at once take
 # longer than that.
 QUIT_GRACE_S = 1.0
-SHUTDOWN_GRACE_S = 0.3
+SHUTDOWN_GRACE_S = 0.2
 # A browser that asks for a 100,000-column terminal would make its app allocate for it.
 MAX_COLUMNS, MAX_ROWS = 500, 200
 FONT_SIZES = range(8, 49)
@@ -180,7 +180,9 @@ class ClassServer:
         return {ENVIRONMENT_VARIABLE: self.catalogue.to_environment(), SERVER_PID_VARIABLE: str(os.getpid())}
 
     async def websocket(self, request: web.Request) -> web.WebSocketResponse:
-        websocket = web.WebSocketResponse(heartbeat=15, max_msg_size=1 << 16)
+        # timeout: how long closing waits for the browser's reply; a tab whose laptop has gone to
+        # sleep never replies, and must not hold up a stopping server for aiohttp's default 10 s.
+        websocket = web.WebSocketResponse(heartbeat=15, max_msg_size=1 << 16, timeout=0.5)
         await websocket.prepare(request)
         if self._stopping.is_set() or self._full():
             # A tab opened before the class filled up: say so in its terminal, then close.
