@@ -282,3 +282,38 @@ def test_a_scenario_file_named_like_shell_code_is_served_without_a_shell(tmp_pat
         lab.stop()
     assert not sentinel.exists()
     assert "warning" not in lab.log()  # every file was listed, none left out
+
+
+def test_the_palettes_screenshot_downloads_to_the_learners_browser(tmp_path):
+    """Textual's "Save screenshot" in a browser session hands the SVG to the page, which
+    fetches it from the server: nothing is written on the server."""
+    import json
+
+    async def scenario(lab: ServedLab) -> None:
+        learner = await Learner.connect(lab.ws_url)
+        assert await learner.wait_for(FEED_FORWARD_TITLE)
+        await learner.press("\x10")  # ctrl+p: the command palette
+        assert await learner.wait_for("Search for commands")
+        await learner.press("screenshot")
+        await asyncio.sleep(1.0)  # the palette's search runs in a worker
+        await learner.press("\r")
+        key = None
+        deadline = time.monotonic() + 30
+        while key is None and time.monotonic() < deadline:
+            message = await learner.websocket.receive(timeout=deadline - time.monotonic())
+            if message.type == aiohttp.WSMsgType.TEXT and json.loads(message.data)[0] == "deliver_file_start":
+                key = json.loads(message.data)[1]
+        assert key is not None
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"{lab.url}download/{key}") as response:
+                assert response.status == 200
+                assert response.content_type == "image/svg+xml"
+                body = await response.text()
+            async with http.get(f"{lab.url}download/not-a-key") as response:
+                assert response.status == 404
+        assert body.startswith("<svg") and "Feed-forward" in body
+        await learner.close()
+
+    with ServedLab("feed-forward", log_path=tmp_path / "serve.log", cwd=tmp_path) as lab:
+        asyncio.run(scenario(lab))
+    assert [path.name for path in tmp_path.iterdir()] == ["serve.log"]
