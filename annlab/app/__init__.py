@@ -15,7 +15,6 @@ from annlab.scenario.model import Scenario
 
 if TYPE_CHECKING:
     from annlab.app.main import AnnlabApp
-    from annlab.serve.catalogue import Catalogue
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
@@ -27,8 +26,9 @@ KEY_NAMES = {
 }
 
 
-def create_app(scenario: Scenario, backend_name: str = "auto", theme: str | None = None, catalogue: "Catalogue | None" = None) -> "AnnlabApp":
-    """``catalogue``: under ``annlab serve``, the only scenarios the app may open."""
+def create_app(scenario: Scenario, backend_name: str = "auto", theme: str | None = None, catalogue=None) -> "AnnlabApp":
+    """``catalogue``: under ``annlab serve``, the only scenarios the app may open (an
+    ``annlab.serve.catalogue.Catalogue``; not imported here: serve is the layer above)."""
     from annlab.app.main import AnnlabApp
 
     return AnnlabApp(scenario, backend_name=backend_name, theme=theme, catalogue=catalogue)

@@ -71,12 +71,12 @@ def log(line: str) -> None:
 
 def serve(argv: Sequence[str]) -> int:
     args = parser().parse_args(argv)
-    from annlab.cli import load
     from annlab.scenario.bundled import DEFAULT_SCENARIO, resolve
+    from annlab.scenario.loader import load_scenario
     from annlab.serve.catalogue import Catalogue
 
     name = args.scenario or DEFAULT_SCENARIO
-    scenario = load(name)  # ScenarioError: one line, exit 2 (annlab.cli.main)
+    scenario = load_scenario(resolve(name))  # ScenarioError: one line, exit 2 (annlab.cli.main)
     path = resolve(name).resolve()
     folder = args.scenarios
     if folder is not None and not folder.is_dir():
