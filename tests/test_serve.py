@@ -317,3 +317,17 @@ def test_the_palettes_screenshot_downloads_to_the_learners_browser(tmp_path):
     with ServedLab("feed-forward", log_path=tmp_path / "serve.log", cwd=tmp_path) as lab:
         asyncio.run(scenario(lab))
     assert [path.name for path in tmp_path.iterdir()] == ["serve.log"]
+
+
+def test_names_stay_unique_when_the_teachers_files_share_stems(tmp_path):
+    folder, elsewhere = tmp_path / "class", tmp_path / "elsewhere"
+    folder.mkdir()
+    elsewhere.mkdir()
+    shutil.copy(SCENARIOS / "feed-forward.toml", folder / "xor.toml")  # named like a bundled one
+    shutil.copy(SCENARIOS / "feed-forward.toml", elsewhere / "xor.toml")  # the initial one, a third xor
+    catalogue, _ = Catalogue.build(folder, elsewhere / "xor.toml")
+    by_name = {entry.name: entry.path for entry in catalogue.entries}
+    assert by_name["xor"] == (SCENARIOS / "xor.toml").resolve()
+    assert by_name["class:xor"] == (folder / "xor.toml").resolve()
+    assert by_name["class:xor-2"] == (elsewhere / "xor.toml").resolve()
+    assert catalogue.open(str((elsewhere / "xor.toml").resolve())) == (elsewhere / "xor.toml").resolve()

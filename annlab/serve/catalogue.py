@@ -54,9 +54,12 @@ class Catalogue:
         skipped: list[str] = []
 
         def add(path: Path, scenario) -> None:
-            name = path.stem if path.stem not in names else f"class:{path.stem}"
-            if name in names:  # the same file named twice (the initial one is in the folder)
-                return
+            # A teacher's file named like a bundled one (or like another of theirs) keeps its
+            # stem behind "class:" and, if need be, a number.
+            name, number = path.stem, 1
+            while name in names:
+                number += 1
+                name = f"class:{path.stem}" if number == 2 else f"class:{path.stem}-{number - 1}"
             names.add(name)
             entries.append(Entry(name, path, scenario.title, scenario.summary, "class"))
 
