@@ -238,7 +238,7 @@ def screen_of(learner: Learner) -> str:
 @pytest.mark.parametrize("how", ["SIGINT", "SIGKILL"])
 def test_sigint_ends_everything_and_sigkill_leaves_no_orphan(tmp_path, how):
     """SIGINT is Ctrl+C. SIGKILL cannot be caught: the sessions' apps end by themselves, because
-    each asked Linux to signal it when the server dies."""
+    each watches for its server's death."""
 
     async def scenario(lab: ServedLab) -> None:
         learner = await Learner.connect(lab.ws_url)

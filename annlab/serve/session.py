@@ -3,21 +3,22 @@
 The server starts each session as ``python -m annlab PATH`` (no shell) with two environment
 variables: the catalogue of scenarios the learner may open, and the server's process id. The
 session checks PATH against the catalogue (never trusting what reached the server from a
-browser) and asks Linux to end it when the server dies: a server killed with SIGKILL cannot
-stop its sessions itself, and they would otherwise run on, orphaned.
+browser) and ends itself when the server dies: a server killed with SIGKILL cannot stop its
+sessions itself, and they would otherwise run on, orphaned.
 """
 
 from __future__ import annotations
 
 import os
 import signal
-import sys
+import threading
+import time
 
 from annlab.errors import ScenarioError
 from annlab.serve.catalogue import Catalogue
 
 SERVER_PID_VARIABLE = "ANNLAB_SERVE_PARENT"
-_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+PARENT_POLL_S = 0.2
 
 
 def start_session(scenario: str | None) -> tuple[Catalogue | None, str | None]:
@@ -33,15 +34,24 @@ def start_session(scenario: str | None) -> tuple[Catalogue | None, str | None]:
 
 
 def _end_with_server() -> None:
-    expected = os.environ.get(SERVER_PID_VARIABLE)
-    if sys.platform.startswith("linux"):
-        import ctypes
+    """A thread that ends this process within PARENT_POLL_S of the server's death.
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        # SIGKILL: with the server gone there is no learner to talk to and nothing to save, and
-        # a Textual app whose pipes are broken takes seconds to wind down from a SIGTERM.
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    # The server may have died before the line above: then our parent is already someone else.
-    if expected is not None and str(os.getppid()) != expected:
+    Linux's prctl(PR_SET_PDEATHSIG) would do it without a thread, but only through ctypes,
+    which annlab's source never imports (tests/test_security.py). A look at the parent's pid
+    five times a second costs nothing measurable."""
+    expected = os.environ.get(SERVER_PID_VARIABLE)
+    if expected is None:
+        return
+    server = int(expected)
+    if os.getppid() != server:  # the server died before this process got here
         raise SystemExit(1)
 
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_POLL_S)
+            if os.getppid() != server:
+                # No learner to talk to and nothing to save: end now, not through Textual's
+                # shutdown, which takes seconds with its pipes broken.
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=watch, name="annlab-serve-watch", daemon=True).start()
