@@ -23,8 +23,8 @@ START_TIMEOUT_S = 30.0
 FIRST_FRAME_TIMEOUT_S = 60.0  # a session's app imports NumPy and Textual: seconds on a busy 2-core CI
 
 
-def group_members(pgid: int) -> list[int]:
-    """Every process (zombies included) whose process group is ``pgid``."""
+def group_members(pgid: int, living_only: bool = False) -> list[int]:
+    """Every process (zombies included, unless ``living_only``) whose process group is ``pgid``."""
     members = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -34,7 +34,7 @@ def group_members(pgid: int) -> list[int]:
         except OSError:
             continue
         fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) ": state ppid pgrp ...
-        if int(fields[2]) == pgid:
+        if int(fields[2]) == pgid and not (living_only and fields[0] == "Z"):
             members.append(int(entry))
     return members
 

@@ -248,7 +248,10 @@ def test_sigint_ends_everything_and_sigkill_leaves_no_orphan(tmp_path, how):
         started = time.monotonic()
         lab.process.send_signal(getattr(signal, how))
         await asyncio.to_thread(lab.process.wait, 10)
-        gone = await asyncio.to_thread(wait_until, lambda: not group_members(lab.pgid), 10)
+        # After SIGKILL the apps are no longer the server's children: their remains (zombies,
+        # dead and holding nothing) are reaped by the machine's init when it gets to them.
+        living_only = how == "SIGKILL"
+        gone = await asyncio.to_thread(wait_until, lambda: not group_members(lab.pgid, living_only), 10)
         assert gone and time.monotonic() - started < SHUTDOWN_DEADLINE_S, group_members(lab.pgid)
         await learner.close()
 
