@@ -15,21 +15,15 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import OptionList
 
 from annlab.app.dialogs import HelpScreen, PickerScreen, ScenarioCommands, SummaryScreen
-from annlab.engine.runner import choose_backend
+from annlab.training.runner import choose_backend
+from annlab.scenario.kinds import KINDS, resolve
 from annlab.scenario.model import Scenario
 
 
 def screen_for(scenario: Scenario, backend_name: str = "auto") -> Screen:
     """The main screen for a scenario's kind (raises BackendError for an unusable backend)."""
-    if scenario.kind == "training":
-        from annlab.app.training import TrainingScreen
-
-        return TrainingScreen(scenario, choose_backend(scenario, backend_name), backend_name)
-    from annlab.app.gallery import GalleryScreen, TableScreen
-
-    if scenario.kind == "softmax-table":
-        return TableScreen(scenario)
-    return GalleryScreen(scenario)
+    screen = resolve(KINDS[scenario.kind].screen)
+    return screen(scenario, choose_backend(scenario, backend_name))
 
 
 class SafeCommandPalette(CommandPalette):
@@ -63,6 +57,24 @@ class SafeCommandPalette(CommandPalette):
     async def _watch__show_busy(self) -> None:
         with suppress(NoMatches):
             await super()._watch__show_busy()
+
+    # Its "no matches" countdown can run out after the palette's widgets are gone (the monkey
+    # test again: letters typed into the palette, then Esc): there is no list left to tell.
+    def _start_no_matches_countdown(self, search_value: str) -> None:
+        set_timer = self.set_timer
+
+        def set_guarded_timer(delay, callback, *args, **kwargs):
+            def while_open() -> None:
+                with suppress(NoMatches):
+                    callback()
+
+            return set_timer(delay, while_open, *args, **kwargs)
+
+        self.set_timer = set_guarded_timer
+        try:
+            super()._start_no_matches_countdown(search_value)
+        finally:
+            del self.set_timer
 
 
 class AnnlabApp(App):
