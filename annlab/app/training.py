@@ -201,8 +201,8 @@ class TrainingScreen(LabScreen):
         charts = force_charts or now - self._last_chart > CHARTS_EVERY_S
         if charts or moved:
             self.refresh_all(charts=charts)
-        else:
-            self.query_one("#status", Static).update(self._status(self.view()))
+        # Otherwise the progress bar alone moves: a text update re-lays the screen out, and
+        # ten of those a second would slow the learner's keys.
 
     def _show_progress(self) -> None:
         """How far training has got: the epochs trained, out of all the runs' epochs (a run
@@ -260,7 +260,7 @@ class TrainingScreen(LabScreen):
         text = Text()
         state = "playing" if self.playing else "paused"
         if self.training:
-            state += f" · training… epoch {run.epochs_done:,}"
+            state += " · training…"
         elif self.failure:
             state += " · training failed"
         elif self.stopped:
