@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import io
-from dataclasses import replace
 
 import numpy as np
 import pytest

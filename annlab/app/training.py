@@ -27,12 +27,11 @@ from annlab.app.boundary import BoundaryPanel
 from annlab.app.charts import LossChart, ParameterChart
 from annlab.app.panels import ChainPanel, NetworkPanel, StepPanel
 from annlab.app.session import Session
-from annlab.app.steps import Cursor, describe
+from annlab.app.steps import Cursor
 from annlab.app.view import View
 from annlab.engine.backend import Backend
 from annlab.engine.chain import Parameter
 from annlab.messages import Message
-from annlab.playback.numbers import num
 from annlab.playback.words import diverged, say
 from annlab.scenario.model import Scenario
 from annlab.training.runner import BackendFellBack, EpochsTrained, RunsTrained, Training, TrainingFinished

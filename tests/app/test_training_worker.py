@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 
 import numpy as np
-import pytest
 
 from annlab.app import create_app, settle
 from annlab.cli import load
