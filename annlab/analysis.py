@@ -10,6 +10,7 @@ app asks again for what it showed a moment ago.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol, Sequence
@@ -21,7 +22,7 @@ from annlab.engine.gradients import GradientCheck, central_difference_check, fin
 from annlab.engine.network import Network, Parameters
 from annlab.messages import Message
 from annlab.scenario.model import Scenario
-from annlab.trace import EpochRecord, Pass, Update
+from annlab.trace import EpochRecord, Pass, Run, Update
 
 # Above this many parameters the app skips the finite-difference estimates (one forward pass
 # per parameter would make a key press slow); play checks only the narrated parameter above
@@ -187,3 +188,77 @@ def pass_from(scenario: Scenario, weights: tuple, biases: tuple) -> Pass:
     """The forward and backward pass over all the scenario's data from given parameters."""
     assert scenario.network is not None and scenario.training is not None
     return replay(np, scenario.network.activations, scenario.training.loss, weights, biases, scenario.inputs, scenario.targets)
+
+
+# --- where training must break ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HessianBound:
+    """For a loss that is quadratic in the parameters: its (constant) Hessian, the largest
+    eigenvalue λmax, and 2/λmax, the learning rate above which gradient descent diverges."""
+
+    hessian: np.ndarray
+    largest_eigenvalue: float
+    largest_stable_rate: float
+
+
+def hessian_bound(scenario: Scenario) -> HessianBound | None:
+    """The exact bound for a single linear layer under MSE (y = 3x: ŷ = w·x + b); None for
+    any other network, whose loss is not quadratic and has no single bound.
+
+    With C = (1/(m·k)) Σ (x̃·θ − y)² over m data points and k outputs, x̃ = (x, 1), each
+    output's parameters θ see the Hessian H = (2/(m·k)) X̃ᵀX̃, the same for every output. Along
+    H's eigenvector with eigenvalue λ, one step multiplies the error by (1 − lr·λ): it shrinks
+    only while |1 − lr·λ| < 1, so every direction converges exactly when lr < 2/λmax."""
+    net, spec = scenario.network, scenario.training
+    if net is None or spec is None or scenario.inputs is None or scenario.targets is None:
+        return None
+    if len(net.layer_sizes) != 2 or net.activations != ("linear",) or spec.loss != "mse":
+        return None
+    if 0 < spec.batch_size < scenario.inputs.shape[0]:
+        return None  # mini-batches see a different Hessian at every step
+    m, k = scenario.inputs.shape[0], scenario.targets.shape[1]
+    augmented = np.hstack([scenario.inputs, np.ones((m, 1))])
+    hessian = 2.0 / (m * k) * augmented.T @ augmented
+    largest = float(np.linalg.eigvalsh(hessian)[-1])
+    return HessianBound(hessian, largest, 2.0 / largest)
+
+
+@dataclass(frozen=True)
+class SweepOutcome:
+    """Where, along the rates, training stopped working."""
+
+    last_rate_that_learned: float | None  # largest rate (below the first failure) whose loss fell
+    first_rate_that_failed: float | None  # smallest rate whose final loss is above its first
+    first_rate_that_overflowed: float | None  # smallest rate that diverged to inf or NaN
+    best_rate: float | None  # the rate with the lowest final loss
+    failed: np.ndarray  # per run (in the runs' order): did its loss grow or overflow
+
+
+def sweep_outcome(runs: tuple[Run, ...]) -> SweepOutcome:
+    order = sorted(range(len(runs)), key=lambda i: runs[i].learning_rate)
+    failed = np.array([training_failed(run) for run in runs], dtype=bool)
+    first_failed = next((i for i in order if failed[i]), None)
+    first_overflow = next((i for i in order if runs[i].divergence is not None), None)
+    below = [i for i in order if first_failed is None or runs[i].learning_rate < runs[first_failed].learning_rate]
+    learned = [i for i in below if not failed[i]]
+    finals = [(runs[i].final_loss, i) for i in order if runs[i].divergence is None and math.isfinite(runs[i].final_loss)]
+    rate = lambda i: None if i is None else runs[i].learning_rate  # noqa: E731
+    return SweepOutcome(
+        rate(learned[-1] if learned else None),
+        rate(first_failed),
+        rate(first_overflow),
+        rate(min(finals)[1] if finals else None),
+        failed,
+    )
+
+
+def training_failed(run: Any) -> bool:
+    """A run failed if it diverged, or if after all its epochs the loss is higher than where
+    it started (it grew instead of falling: too large a step, but not yet an overflow)."""
+    if run.divergence is not None or not math.isfinite(run.final_loss):
+        return True
+    return run.losses.size > 0 and run.final_loss > float(run.losses[0])
+
+

@@ -50,7 +50,7 @@ def test_y3x_runs_on_cupy_equal_numpy(scenario_path):
 
 
 def test_the_sweep_on_cupy_finds_the_same_boundary(scenario_path):
-    from annlab.training.sweep import sweep_outcome
+    from annlab.analysis import sweep_outcome
 
     scenario = load_scenario(scenario_path("y3x-sweep")).with_training(epochs=300)
     cpu, gpu = _both(scenario)

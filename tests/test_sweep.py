@@ -10,7 +10,8 @@ import numpy as np
 from annlab.cli import main
 from annlab.engine.backend import numpy_backend
 from annlab.training.runner import run_scenario
-from annlab.training.sweep import hessian_bound, sweep_outcome, sweep_runs
+from annlab.analysis import hessian_bound, sweep_outcome
+from annlab.training.sweep import sweep_runs
 from annlab.training.trainer import train
 from annlab.scenario.loader import load_scenario
 

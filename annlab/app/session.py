@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from annlab.analysis import Analysis
+from annlab.analysis import Analysis, training_failed
 from annlab.engine.backend import Backend
 from annlab.engine.chain import Parameter, parameters_of
 from annlab.scenario.model import Scenario
@@ -81,10 +81,9 @@ class LiveRun:
 
     @property
     def diverged(self) -> bool:
-        """Training made things worse: the loss overflowed, or ended above where it began."""
-        if self.divergence is not None or not np.isfinite(self.final_loss):
-            return True
-        return bool(self.epochs_done and self.final_loss > self._losses[0])
+        """Training made things worse: the loss overflowed, or ended above where it began
+        (the same test as the sweep's narration: ``annlab.analysis.training_failed``)."""
+        return training_failed(self)
 
     @property
     def final_loss(self) -> float:

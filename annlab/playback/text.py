@@ -22,7 +22,7 @@ from annlab.scenario.model import Scenario
 from annlab.trace import Pass, Run, Trace
 
 if TYPE_CHECKING:
-    from annlab.training.sweep import SweepOutcome
+    from annlab.analysis import SweepOutcome
 
 WIDTH = 92
 # Multiply-adds above which play checks only the narrated parameter, not every one.
@@ -388,7 +388,7 @@ def _sweep_rows(runs: list[Run], outcome: SweepOutcome) -> list[int]:
 
 
 def _sweep(out: Writer, scenario: Scenario, trace: Trace) -> None:
-    from annlab.training.sweep import hessian_bound, sweep_outcome  # only sweeps need it (start-up)
+    from annlab.analysis import hessian_bound, sweep_outcome
 
     spec = scenario.training
     assert spec is not None
