@@ -73,6 +73,7 @@ class AnnlabApp(App):
     BINDINGS = [
         Binding("o", "open", "open", show=False),
         Binding("s", "summary", "summary", show=False),
+        Binding("k", "quiz", "quiz", show=False),
         Binding("question_mark", "help", "help"),
         Binding("q", "quit", "quit"),
     ]
@@ -83,25 +84,31 @@ class AnnlabApp(App):
         self.backend_name = backend_name
         self._first = screen_for(scenario, backend_name)
         self._installing = asyncio.Lock()
+        self.start_with_quiz = False  # `annlab quiz`: the quiz screen opens over the lab at once
         if theme:
             self.theme = theme
 
     def on_mount(self) -> None:
         self.push_screen(self._first)
+        if self.start_with_quiz:
+            self.action_quiz()
 
     # --- opening scenarios ---------------------------------------------------------------
 
-    def open_scenario_named(self, name: str) -> None:
+    def open_scenario_named(self, name: str, at: tuple[int, str, int] | None = None) -> None:
         """Load a bundled name or a path; raises ScenarioError with the same words as `play`."""
         from annlab.scenario.bundled import resolve
         from annlab.scenario.loader import load_scenario
 
-        self.open_scenario(load_scenario(resolve(name)), backend_name=self.backend_name)
+        self.open_scenario(load_scenario(resolve(name)), backend_name=self.backend_name, at=at)
 
-    def open_scenario(self, scenario: Scenario, backend_name: str | None = None) -> None:
-        """Replace the main screen (raises BackendError before changing anything)."""
+    def open_scenario(self, scenario: Scenario, backend_name: str | None = None, at: tuple[int, str, int] | None = None) -> None:
+        """Replace the main screen (raises BackendError before changing anything); ``at`` =
+        (epoch, step kind, layer) puts a training screen's cursor on that step."""
         backend_name = backend_name or self.backend_name
         screen = screen_for(scenario, backend_name)
+        if at is not None and hasattr(screen, "cursor"):
+            screen.cursor.go_to(*at)
         self.scenario, self.backend_name = scenario, backend_name
         # Deferred: a pop-up asking for this (the picker, the palette) may still be closing.
         self.call_later(self._install, screen)
@@ -133,6 +140,11 @@ class AnnlabApp(App):
     def action_open(self) -> None:
         if not isinstance(self.screen, PickerScreen):
             self.push_screen(PickerScreen())
+
+    def action_quiz(self) -> None:
+        from annlab.app.quiz import open_quiz
+
+        open_quiz(self)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
