@@ -6,7 +6,7 @@ import asyncio
 from contextlib import suppress
 from pathlib import Path
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.command import CommandList, CommandPalette
@@ -15,6 +15,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import OptionList
 
 from annlab.app.dialogs import HelpScreen, PickerScreen, ScenarioCommands, SummaryScreen
+from annlab.app.steps import Cursor
 from annlab.engine.runner import choose_backend
 from annlab.scenario.model import Scenario
 
@@ -107,8 +108,9 @@ class AnnlabApp(App):
         (epoch, step kind, layer) puts a training screen's cursor on that step."""
         backend_name = backend_name or self.backend_name
         screen = screen_for(scenario, backend_name)
-        if at is not None and hasattr(screen, "cursor"):
-            screen.cursor.go_to(*at)
+        cursor = getattr(screen, "cursor", None)
+        if at is not None and isinstance(cursor, Cursor):
+            cursor.go_to(*at)
         self.scenario, self.backend_name = scenario, backend_name
         # Deferred: a pop-up asking for this (the picker, the palette) may still be closing.
         self.call_later(self._install, screen)
@@ -132,6 +134,10 @@ class AnnlabApp(App):
                 return await super().run_action(action, default_namespace)
             return False
         return await super().run_action(action, default_namespace)
+
+    def get_system_commands(self, screen: Screen):
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Quiz", "The chapter's review questions and exercises checked by the engine (k)", self.action_quiz)
 
     def action_command_palette(self) -> None:
         if self.use_command_palette and not CommandPalette.is_open(self):

@@ -18,7 +18,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
+from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
@@ -30,7 +30,10 @@ QUIZ_SCREEN = "quiz"  # the name it is installed under
 DEFAULT_COUNT = 5
 
 
-class QuizScreen(Screen):
+class QuizScreen(ModalScreen):
+    """Over the lab, as its pop-ups are: opening a scenario from anywhere (o, the palette, or
+    "show me") closes it and replaces the lab's main screen, and k brings it back."""
+
     CSS_PATH = "quiz.tcss"
     HORIZONTAL_BREAKPOINTS = HORIZONTAL
     VERTICAL_BREAKPOINTS = VERTICAL
@@ -245,15 +248,16 @@ class QuizScreen(Screen):
         return ""
 
     @on(OptionList.OptionSelected, "#review-list")
-    async def _selected(self, event: OptionList.OptionSelected) -> None:
-        await self.show_me(int(event.option.id))
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.show_me(int(event.option.id))
 
-    async def show_me(self, number: int) -> None:
+    def show_me(self, number: int) -> None:
         """Back to the lab, on the scenario and step that answer review question ``number``."""
+        if self.app.screen is not self:  # keys queued behind an Esc: the quiz is already closed
+            return
         show = self.quiz.review[number - 1].show_me
         at = (show.epoch, show.step, show.layer or 0) if show.step else None
-        await self.app.pop_screen()
-        self.app.open_scenario_named(show.scenario, at=at)  # type: ignore[attr-defined]
+        self.app.open_scenario_named(show.scenario, at=at)  # type: ignore[attr-defined]  (closes this pop-up)
 
     # --- keys -------------------------------------------------------------------------------
 
@@ -270,7 +274,8 @@ class QuizScreen(Screen):
         body.scroll_page_down(animate=False) if direction > 0 else body.scroll_page_up(animate=False)
 
     def action_close(self) -> None:
-        self.app.pop_screen()
+        if self.app.screen is self:
+            self.app.pop_screen()
 
 
 def open_quiz(app, quiz: Quiz | None = None, output: Path | None = None, force: bool = False) -> None:
@@ -279,7 +284,7 @@ def open_quiz(app, quiz: Quiz | None = None, output: Path | None = None, force: 
         if quiz is None:
             quiz = make_quiz(secrets.randbelow(100_000), DEFAULT_COUNT)
         app.install_screen(QuizScreen(quiz, output, force), QUIZ_SCREEN)
-    if not isinstance(app.screen, QuizScreen):
+    if app.get_screen(QUIZ_SCREEN) not in app.screen_stack:  # (under a pop-up it is open already)
         app.push_screen(QUIZ_SCREEN)
 
 

@@ -125,6 +125,7 @@ def results_to_json(quiz: Quiz, attempts: dict[int, Attempt]) -> dict:
         a = attempts.get(e.number)
         exercises.append({
             "number": e.number,
+            "question": question_text(e, quiz.lang),
             "asks": asks_to_json(e),
             "answer": e.answer,
             "tolerance": e.tolerance,

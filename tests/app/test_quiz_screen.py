@@ -172,3 +172,35 @@ async def _answered_wrong_and_still(pilot) -> None:
 def test_snapshot_a_wrong_answer_and_its_worked_solution(snap_compare):
     app = create_quiz_app(make_quiz(SEED, COUNT))
     assert snap_compare(app, terminal_size=SIZE, run_before=_answered_wrong_and_still)
+
+
+QUIZ_KEYS = (
+    "0 1 2 3 4 5 6 7 8 9 full_stop minus a x e enter enter enter backspace ctrl+r ctrl+e k escape "
+    "up down tab pageup pagedown n p o question_mark s space"
+).split()
+QUIZ_CHARS = {"full_stop": ".", "minus": "-", "space": " ", "question_mark": "?"}
+
+
+async def test_a_monkey_in_the_quiz_never_crashes(tmp_path):
+    """800 random keys (answers, Enters, tabs, leaving and coming back, other screens) with
+    resizes, over a quiz that saves its results: nothing may raise."""
+    import random
+
+    from textual import events
+
+    rng = random.Random("quiz")
+    app = create_quiz_app(make_quiz(11, 4), tmp_path / "results.json", force=True)
+
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(8):
+            for key in (rng.choice(QUIZ_KEYS) for _ in range(100)):
+                app.post_message(events.Key(key, QUIZ_CHARS.get(key, key if len(key) == 1 else None)))
+            await pilot.pause()
+            if rng.random() < 0.5:
+                await pilot.resize_terminal(*rng.choice([(120, 40), (80, 24), (60, 20), (40, 12), (200, 60)]))
+        # Every posted key handled before the app closes (a key left in the queue would
+        # reach an app whose screens are already gone: a crash of the test, not of annlab).
+        for _ in range(10):
+            await pilot.pause(0.05)
+        await settle(pilot)
+        assert app.is_screen_installed("quiz")
