@@ -42,8 +42,8 @@ def question_text(exercise: Exercise, lang: str) -> str:
         return "\n".join([describe_table(s, lang), "", ask, say(lang, "rounding")])
     if exercise.kind == "y3x":
         network = say(lang, "network.no-hidden", w=num(s.weights[0][0, 0]), b=num(s.biases[0][0]), loss=say(lang, f"loss.{s.loss}"))
-        ask = say(lang, "ask.y3x", network=network, parameter=asks.parameter, lr=num(s.learning_rate))
-        return "\n".join([ask, say(lang, "rounding")])
+        ask = say(lang, "ask.y3x", parameter=asks.parameter, lr=num(s.learning_rate))
+        return "\n".join([say(lang, "ask.y3x-data"), network, "", ask, say(lang, "rounding")])
     sizes = s.layers
     name = ""
     if asks.quantity in ("h", "a", "prediction"):

@@ -40,7 +40,8 @@ _EN: dict[str, str] = {
     "ask.loss": "What is the loss C over all the data?",
     "ask.gradient": "What is the gradient ∂C/∂{parameter} of the loss over all the data?",
     "ask.updated": "What is {parameter} after one step of gradient descent at learning rate {lr}?",
-    "ask.y3x": "The chapter's y = 3x data: x = 1, 2, 3, 4 and y = 3, 6, 9, 12. {network} What is {parameter} after one step of gradient descent at learning rate {lr}?",
+    "ask.y3x-data": "The chapter's y = 3x data: x = 1, 2, 3, 4 and y = 3, 6, 9, 12.",
+    "ask.y3x": "What is {parameter} after one step of gradient descent at learning rate {lr}?",
     "ask.row-loss": "What is row {row}'s loss, −ln p(target)?",
     "ask.mean-loss": "What is the table's loss (categorical cross-entropy, the mean over the rows)?",
     # --- worked solutions ---------------------------------------------------------------------
@@ -75,11 +76,10 @@ _EN: dict[str, str] = {
     "screen.save-prompt": "Save the results to (a file name, then Enter):",
     "screen.save-placeholder": "results.json",
     "screen.again": "Esc goes back to the lab; the quiz key (k) comes back here.",
-    "screen.review-hint": "↑↓ choose a question · Enter: show me in the lab · Tab: the exercises",
+    "screen.review-hint": "↑↓ choose a question · Enter: show me in the lab · ctrl+e: the exercises",
     "screen.show-me": "Show me: {what}",
     "screen.answer": "The chapter's answer",
     "screen.backend": "This lab's backend: {backend}.",
-    "screen.keys": "Enter: check · ctrl+r: review questions · Esc: back to the lab",
     # --- the ten review questions, as the chapter asks them ----------------------------------------
     "review.1.question": "What are the layers in a neural network?",
     "review.1.answer": (

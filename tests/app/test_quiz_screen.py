@@ -204,3 +204,12 @@ async def test_a_monkey_in_the_quiz_never_crashes(tmp_path):
             await pilot.pause(0.05)
         await settle(pilot)
         assert app.is_screen_installed("quiz")
+
+
+def test_leaving_early_still_saves_the_answers_given(tmp_path):
+    out = tmp_path / "results.json"
+    code = main(["quiz", "--seed", str(SEED), "--count", str(COUNT), "--output", str(out), "--headless", "--keys", "0 enter"])
+    assert code == 0
+    results = json.loads(out.read_text())
+    assert results["score"] == {"right": 0, "answered": 1, "count": 3}
+    assert [e["given"] for e in results["exercises"]] == ["0", None, None]
