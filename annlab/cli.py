@@ -25,26 +25,31 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 COMMANDS = ("play", "check", "list", "quiz")
 
 
-def _epochs(text: str) -> int:
-    from annlab.scenario.loader import MAX_EPOCHS
+def _argument(parse):
+    """An argparse type from an override parser (the same checks and words as the app's)."""
 
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"found {text!r}; expected a whole number of epochs") from None
-    if not 1 <= value <= MAX_EPOCHS:
-        raise argparse.ArgumentTypeError(f"found {value}; expected 1 to {MAX_EPOCHS:,}")
-    return value
+    def convert(text: str):
+        from annlab.scenario.overrides import OverrideError
+
+        try:
+            return parse(text)
+        except OverrideError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = parse.__name__.removeprefix("parse_").replace("_", " ")
+    return convert
+
+
+def _epochs(text: str) -> int:
+    from annlab.scenario.overrides import parse_epochs
+
+    return _argument(parse_epochs)(text)
 
 
 def _learning_rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"found {text!r}; expected a number") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"found {text}; expected a finite number > 0")
-    return value
+    from annlab.scenario.overrides import parse_learning_rate
+
+    return _argument(parse_learning_rate)(text)
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -124,7 +129,7 @@ def load(name_or_path: str, args: argparse.Namespace | None = None):
 
 def _play(argv: Sequence[str]) -> int:
     args = _parser_for_play().parse_args(argv)
-    from annlab.engine.runner import choose_backend, run_scenario
+    from annlab.training.runner import choose_backend, run_scenario
     from annlab.playback import render
 
     scenario = load(args.scenario, args)
@@ -255,7 +260,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
     except (BackendError, ExportError) as exc:
-        print(f"annlab: {exc}", file=sys.stderr)
+        from annlab.playback.words import say
+
+        print(f"annlab: {say(exc.args[0]) if exc.args else exc}", file=sys.stderr)
         return EXIT_USAGE
     except MemoryError as exc:
         # The loader caps sizes, so this is a machine short of memory, not a bad file.

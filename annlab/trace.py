@@ -8,11 +8,14 @@ next update changes in place.
 
 from __future__ import annotations
 
-import math
+import bisect
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
+
+from annlab.messages import Message
 
 Arrays = tuple[np.ndarray, ...]
 
@@ -57,23 +60,58 @@ class FiniteDifferenceDetail:
 
 
 @dataclass(frozen=True)
+class Update:
+    """One step of gradient descent, as the engine took it: on which data points, from which
+    loss, with which gradient, to which parameters. Full batch: one per epoch; mini-batches:
+    one per batch. Invariant (tests/test_records.py): ``weights`` = the parameters before the
+    step − lr × ``weight_gradients``, computed as the engine does (see the README)."""
+
+    batch: int  # 1-based
+    indices: np.ndarray | None  # the data points used, 0-based; None: all of them
+    loss: float  # on those points, before the step
+    weight_gradients: Arrays  # the gradient the step used (the finite difference in that mode)
+    bias_gradients: Arrays
+    weights: Arrays  # after the step
+    biases: Arrays
+    finite_difference: FiniteDifferenceDetail | None = None
+    optimizer_state: Any = None  # the optimiser's per-parameter state after the step (none for sgd)
+
+
+@dataclass(frozen=True)
 class EpochRecord:
     epoch: int  # 1-based
-    loss: float  # before this epoch's update (the chapter's losses[epoch-1])
-    weights: Arrays  # after the update
+    loss: float  # the epoch's loss, on all the data, before its first update (the chapter's losses[epoch-1])
+    start_weights: Arrays | None  # the parameters the epoch started from (None: not kept, see Run)
+    start_biases: Arrays | None
+    weights: Arrays  # after the epoch's last update
     biases: Arrays
-    weight_gradients: Arrays  # the gradients the update used (of the last mini-batch)
-    bias_gradients: Arrays
-    finite_difference: FiniteDifferenceDetail | None = None
+    updates: tuple[Update, ...]  # every update of the epoch, in order
+
+    # Full batch has one update per epoch: these name its gradient (for mini-batches, the last one's).
+    @property
+    def weight_gradients(self) -> Arrays:
+        return self.updates[-1].weight_gradients
+
+    @property
+    def bias_gradients(self) -> Arrays:
+        return self.updates[-1].bias_gradients
+
+    @property
+    def finite_difference(self) -> FiniteDifferenceDetail | None:
+        return self.updates[-1].finite_difference if self.updates else None
+
+    def start_of(self, update: int) -> tuple[Arrays, Arrays] | None:
+        """The parameters before update ``update`` (0-based) of this epoch."""
+        if update == 0:
+            return None if self.start_weights is None else (self.start_weights, self.start_biases)  # type: ignore[return-value]
+        previous = self.updates[update - 1]
+        return previous.weights, previous.biases
 
 
 @dataclass(frozen=True)
 class Divergence:
     epoch: int
-    reason: str
-
-    def __str__(self) -> str:
-        return f"diverged at epoch {self.epoch}: {self.reason}"
+    reason: Message  # "parameter-overflow", "loss-nan" or "loss-inf", with what was found
 
 
 @dataclass(frozen=True)
@@ -91,23 +129,27 @@ class Run:
     final_loss: float
     final_predictions: np.ndarray
     divergence: Divergence | None = None
+    optimizer: str = "sgd"
+    batch_size: int = 0  # 0 = full batch
 
     @property
     def epochs_run(self) -> int:
         return int(self.losses.size)
 
     def record(self, epoch: int) -> EpochRecord | None:
-        for r in self.records:
-            if r.epoch == epoch:
-                return r
-        return None
+        k = bisect.bisect_left(self._epochs, epoch)
+        return self.records[k] if k < len(self.records) and self.records[k].epoch == epoch else None
+
+    @cached_property
+    def _epochs(self) -> list[int]:
+        return [r.epoch for r in self.records]
 
     def weights_before(self, epoch: int) -> tuple[Arrays, Arrays] | None:
         """The parameters at the start of ``epoch`` (None if that epoch was not recorded)."""
-        if epoch == 1:
-            return self.initial_weights, self.initial_biases
-        previous = self.record(epoch - 1)
-        return (previous.weights, previous.biases) if previous else None
+        record = self.record(epoch)
+        if record is None or record.start_weights is None:
+            return None
+        return record.start_weights, record.start_biases  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -148,117 +190,8 @@ class Trace:
     scenario_title: str
     kind: str
     backend: str
-    backend_reason: str
-    first_pass: Pass | None = None
+    backend_reason: Message
     runs: tuple[Run, ...] = ()
     table: SoftmaxTable | None = None
     gallery: Gallery | None = None
-    notes: tuple[str, ...] = field(default_factory=tuple)
-
-
-# --- JSON -------------------------------------------------------------------------------
-
-
-def _plain(value: Any) -> Any:
-    """Strict-JSON-ready Python values: arrays become lists, non-finite numbers null."""
-    if isinstance(value, np.ndarray):
-        return _plain(value.tolist())
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, (float, np.floating)):
-        v = float(value)
-        return v if math.isfinite(v) else None
-    if isinstance(value, np.integer):
-        return int(value)
-    return value
-
-
-def _pass_json(p: Pass) -> dict[str, Any]:
-    return {
-        "layers": [
-            {
-                "pre_activation": _plain(layer.pre_activation),
-                "activation": _plain(layer.activation),
-                "upstream": _plain(layer.upstream),
-                "activation_derivative": _plain(layer.activation_derivative),
-                "delta": _plain(layer.delta),
-                "weight_gradient": _plain(layer.weight_gradient),
-                "bias_gradient": _plain(layer.bias_gradient),
-            }
-            for layer in p.layers
-        ],
-        "predictions": _plain(p.predictions),
-        "loss": _plain(p.loss),
-    }
-
-
-def _epoch_json(r: EpochRecord) -> dict[str, Any]:
-    out = {
-        "epoch": r.epoch,
-        "loss": _plain(r.loss),
-        "weights": _plain(r.weights),
-        "biases": _plain(r.biases),
-        "weight_gradients": _plain(r.weight_gradients),
-        "bias_gradients": _plain(r.bias_gradients),
-    }
-    if r.finite_difference is not None:
-        fd = r.finite_difference
-        out["finite_difference"] = {
-            "weight_loss_plus": _plain(fd.weight_loss_plus),
-            "bias_loss_plus": _plain(fd.bias_loss_plus),
-            "weight_nudges": _plain(fd.weight_nudges),
-            "bias_nudges": _plain(fd.bias_nudges),
-        }
-    return out
-
-
-def trace_to_json(trace: Trace) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "scenario": trace.scenario_title,
-        "kind": trace.kind,
-        "backend": {"name": trace.backend, "reason": trace.backend_reason},
-        "notes": list(trace.notes),
-    }
-    if trace.first_pass is not None:
-        out["first_pass"] = _pass_json(trace.first_pass)
-    if trace.runs:
-        out["runs"] = [
-            {
-                "learning_rate": run.learning_rate,
-                "gradient": run.gradient,
-                "dtype": run.dtype,
-                "record_stride": run.record_stride,
-                "losses": _plain(run.losses),
-                "epochs": [_epoch_json(r) for r in run.records],
-                "final": {
-                    "weights": _plain(run.final_weights),
-                    "biases": _plain(run.final_biases),
-                    "loss": _plain(run.final_loss),
-                    "predictions": _plain(run.final_predictions),
-                },
-                "diverged_at_epoch": run.divergence.epoch if run.divergence else None,
-                "divergence": run.divergence.reason if run.divergence else None,
-            }
-            for run in trace.runs
-        ]
-    if trace.table is not None:
-        out["table"] = {
-            "classes": list(trace.table.classes),
-            "rows": [
-                {"target": r.target, "probabilities": _plain(r.probabilities), "loss": _plain(r.loss)}
-                for r in trace.table.rows
-            ],
-            "mean_loss": _plain(trace.table.mean_loss),
-        }
-    if trace.gallery is not None:
-        g = trace.gallery
-        out["gallery"] = {
-            "kind": g.kind,
-            "cursor": g.cursor,
-            "target": g.target,
-            "curves": [
-                {"name": c.name, "formula": c.formula, "x": _plain(c.x), "y": _plain(c.y), "derivative": _plain(c.dy)}
-                for c in g.curves
-            ],
-        }
-    return out
+    notes: tuple[Message, ...] = field(default_factory=tuple)

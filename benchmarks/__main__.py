@@ -42,7 +42,7 @@ def machine() -> str:
 
 def toy(repeats: int) -> None:
     from annlab.engine.backend import numpy_backend
-    from annlab.engine.runner import run_scenario
+    from annlab.training.runner import run_scenario
     from annlab.playback import render
     from annlab.scenario.bundled import resolve
     from annlab.scenario.loader import load_scenario
@@ -72,7 +72,7 @@ def toy(repeats: int) -> None:
 
 def networks(repeats: int) -> None:
     from annlab.engine.backend import numpy_backend
-    from annlab.engine.training import train
+    from annlab.training.trainer import train
     from benchmarks.cases import NETWORKS, network_case
     from benchmarks.plain import numpy_train, torch_available, torch_train
 
@@ -108,8 +108,8 @@ def networks(repeats: int) -> None:
 
 def sweep(repeats: int) -> None:
     from annlab.engine.backend import numpy_backend
-    from annlab.engine.sweep import sweep_runs
-    from annlab.engine.training import train
+    from annlab.training.sweep import sweep_runs
+    from annlab.training.trainer import train
     from annlab.scenario.bundled import resolve
     from annlab.scenario.loader import load_scenario
 
@@ -155,7 +155,7 @@ def memory(quick: bool) -> None:
 
 
 def auto_choices() -> None:
-    from annlab.engine.runner import choose_backend, macs_per_step
+    from annlab.training.runner import choose_backend, macs_per_step
     from annlab.scenario.bundled import bundled_scenarios
     from annlab.scenario.loader import load_scenario
 

@@ -19,7 +19,7 @@ GPU_CASES = {
 
 
 def step_seconds(backend, scenario, epochs: int) -> float:
-    from annlab.engine.training import Trainer
+    from annlab.training.trainer import Trainer
 
     # Inside a 100-epoch run, as a learner would start one: the Trainer then records every
     # few epochs (within its memory budget), not every one.
@@ -42,7 +42,7 @@ def step_seconds(backend, scenario, epochs: int) -> float:
 
 def gpu_table(dtype: str = "float32") -> list[dict]:
     from annlab.engine.backend import numpy_backend, select_backend
-    from annlab.engine.runner import choose_backend
+    from annlab.training.runner import choose_backend
     from benchmarks.cases import network_case
 
     cupy = select_backend("cupy")

@@ -22,7 +22,7 @@ def measure(case: str, epochs: int) -> dict:
 
 def _run(case: str, epochs: int) -> dict:
     from annlab.engine.backend import numpy_backend
-    from annlab.engine.runner import run_scenario
+    from annlab.training.runner import run_scenario
 
     if case == "toy":
         from annlab.scenario.bundled import resolve

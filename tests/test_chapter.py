@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from annlab.engine.backend import numpy_backend
-from annlab.engine.training import train
+from annlab.training.trainer import train
 from annlab.scenario import load_scenario
 from tests import chapter_reference as chapter
 
@@ -134,16 +134,16 @@ def test_exact_descent_at_lr_1_diverges_and_says_so(scenario_path):
     # Exact descent on y = 3x multiplies the error by (1 − lr·λ) per step; with λmax ≈ 15.1
     # at lr 1 that is a factor of about −14: float32's 3.4e38 is passed near epoch 32.
     assert 25 <= run.divergence.epoch <= 40
-    assert "float32" in run.divergence.reason
+    assert run.divergence.reason["dtype"] == "float32"  # the words: annlab.playback.words
 
 
 def test_feed_forward_walkthrough_numbers(scenario_path):
     """The figure: pre-activations 1.0, 1.3, 0.8; sigmoid 0.73, 0.79, 0.69; the chapter's
     rounded sum 1.235 (unrounded 1.2332); squared error against 0."""
-    from annlab.engine.training import compute_pass
+    from annlab.analysis import pass_from
 
     scenario = load_scenario(scenario_path("feed-forward"))
-    p = compute_pass(numpy_backend(), scenario, scenario.network.weights, scenario.network.biases)
+    p = pass_from(scenario, scenario.network.weights, scenario.network.biases)
     np.testing.assert_allclose(p.layers[0].pre_activation, [[1.0, 1.3, 0.8]])
     np.testing.assert_array_equal(np.round(p.layers[0].activation, 2), [[0.73, 0.79, 0.69]])
     rounded = 0.73 * 0.3 + 0.79 * 0.5 + 0.69 * 0.9
@@ -155,7 +155,7 @@ def test_feed_forward_walkthrough_numbers(scenario_path):
 
 
 def test_softmax_table_first_row_is_the_chapters(scenario_path):
-    from annlab.engine.tables import softmax_table
+    from annlab.training.tables import softmax_table
 
     scenario = load_scenario(scenario_path("softmax-table"))
     table = softmax_table(scenario.table)

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 import sys
 
 import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
 
 from annlab.cli import main
 from annlab.scenario.bundled import bundled_scenarios
@@ -121,8 +124,15 @@ def test_console_entry_point_runs_as_a_subprocess():
     assert "loss  C = (1/m) Σ (ŷ − y)² = 1.5208" in result.stdout
 
 
-def test_play_checks_only_the_narrated_parameter_on_a_big_network(capsys):
-    code, out, _ = _play(capsys, "spiral")
+def test_play_checks_only_the_narrated_parameter_on_a_big_network(capsys, tmp_path):
+    # The spiral with the benchmark's 64-unit layers, full batch, a few epochs: a first update
+    # over 2,000 points, 2 × 4,483 parameters × its multiply-adds to check them all.
+    text = (ROOT / "scenarios" / "spiral.toml").read_text()
+    text = text.replace("samples = 300", "samples = 2000").replace("[2, 16, 16, 3]", "[2, 64, 64, 3]")
+    text = text.replace("epochs = 1000", "epochs = 2").replace("batch_size = 50", "batch_size = 0")
+    big = tmp_path / "big-spiral.toml"
+    big.write_text(text)
+    code, out, _ = _play(capsys, str(big))
     assert code == 0
     assert "check: central difference" in out
     assert "no check of all" in out and "that cost is why backpropagation exists" in out

@@ -8,7 +8,7 @@ import pytest
 
 from annlab.engine.backend import numpy_backend
 from annlab.engine.datasets import GENERATORS, generate, initial_parameters
-from annlab.engine.runner import run_scenario
+from annlab.training.runner import run_scenario
 from annlab.scenario.loader import load_scenario
 
 

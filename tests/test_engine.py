@@ -12,13 +12,15 @@ import pytest
 
 from annlab.engine.activations import ACTIVATIONS, Activation
 from annlab.engine.backend import numpy_backend
-from annlab.engine.chain import chain_of_factors, dloss_formula
+from annlab.engine.chain import chain_of_factors
 from annlab.engine.gradients import central_difference_check, chain_rule, finite_difference
 from annlab.engine.losses import LOSSES
 from annlab.engine.network import Network, Parameters
-from annlab.engine.training import compute_pass, train
+from annlab.analysis import pass_from
+from annlab.training.trainer import train
 from annlab.scenario import load_scenario
-from annlab.trace import trace_to_json
+from annlab.playback.trace_json import trace_to_json
+from annlab.playback.words import diverged
 
 
 def _numeric_derivative(f, x, eps=1e-6):
@@ -131,7 +133,7 @@ def test_gradient_check_fails_for_a_wrong_derivative():
     network, params, x, y = _random_network(0)
     broken = ACTIVATIONS["tanh"]
     # tanh' written as 1 − tanh (a classic slip): the check must catch it.
-    network.activations[0] = Activation("tanh", broken.formula, "wrong", broken.forward, lambda xp, h, a: 1 - a)
+    network.activations[0] = replace(broken, derivative_formula="wrong", derivative=lambda xp, h, a: 1 - a)
     check = central_difference_check(network, params, x, y)
     assert not check.passed
     assert check.max_relative_error > 1e-2
@@ -169,8 +171,8 @@ def test_finite_difference_matches_a_plain_per_parameter_loop():
 def test_chain_of_factors_for_w11_is_the_chapters_formula(scenario_path):
     """∂C/∂w11 = −2(y − ŷ) · w31 · a11(1 − a11) · x1, derived by hand in the chapter."""
     scenario = load_scenario(scenario_path("feed-forward"))
-    p = compute_pass(numpy_backend(), scenario, scenario.network.weights, scenario.network.biases)
-    chain = chain_of_factors(p, scenario.network.activations, dloss_formula("mse"), "weight", 1, 0, 0)
+    p = pass_from(scenario, scenario.network.weights, scenario.network.biases)
+    chain = chain_of_factors(p, scenario.network.activations, "mse", "weight", 1, 0, 0)
     a11 = 1 / (1 + np.exp(-1.0))
     y_hat = sum(w / (1 + np.exp(-h)) for w, h in [(0.3, 1.0), (0.5, 1.3), (0.9, 0.8)])
     by_hand = -2 * (0 - y_hat) * 0.3 * a11 * (1 - a11) * 1
@@ -185,8 +187,8 @@ def test_chain_of_factors_for_w11_is_the_chapters_formula(scenario_path):
 @pytest.mark.parametrize("layer, kind, i, j", [(1, "weight", 1, 2), (1, "bias", 2, 0), (2, "weight", 2, 0), (2, "bias", 0, 0)])
 def test_every_chain_multiplies_out_to_the_backprop_gradient(scenario_path, layer, kind, i, j):
     scenario = load_scenario(scenario_path("toy-backprop"))
-    p = compute_pass(numpy_backend(), scenario, scenario.network.weights, scenario.network.biases)
-    chain = chain_of_factors(p, scenario.network.activations, dloss_formula("mse"), kind, layer, i, j)
+    p = pass_from(scenario, scenario.network.weights, scenario.network.biases)
+    chain = chain_of_factors(p, scenario.network.activations, "mse", kind, layer, i, j)
     values = p.layers[layer - 1]
     expected = values.weight_gradient[i, j] if kind == "weight" else values.bias_gradient[i]
     assert chain.total == pytest.approx(float(expected), rel=1e-12)
@@ -194,15 +196,15 @@ def test_every_chain_multiplies_out_to_the_backprop_gradient(scenario_path, laye
 
 def test_chain_over_several_data_points_sums_each_points_product(scenario_path):
     scenario = load_scenario(scenario_path("y3x-lr-0.01"))
-    p = compute_pass(numpy_backend(), scenario, (np.zeros((1, 1)),), (np.zeros(1),))
-    chain = chain_of_factors(p, ("linear",), dloss_formula("mse"), "weight", 1, 0, 0)
+    p = pass_from(scenario, (np.zeros((1, 1)),), (np.zeros(1),))
+    chain = chain_of_factors(p, ("linear",), "mse", "weight", 1, 0, 0)
     # ∂C/∂w = Σ 2(ŷ − y)/4 · x at w = b = 0: (2/4)·(−3·1 − 6·2 − 9·3 − 12·4) = −45.
     np.testing.assert_allclose(chain.per_point, [-1.5, -6.0, -13.5, -24.0])
     assert chain.total == pytest.approx(-45.0)
 
 
 def test_learning_rates_train_from_identical_initial_weights(scenario_path):
-    from annlab.engine.runner import run_scenario
+    from annlab.training.runner import run_scenario
 
     scenario = load_scenario(scenario_path("y3x-compare"))
     trace = run_scenario(scenario, numpy_backend())
@@ -230,7 +232,7 @@ def test_divergence_is_reported_in_words_without_warnings(scenario_path):
         warnings.simplefilter("error")
         run = train(numpy_backend(), scenario, 1.0, "chain-rule")
     assert run.divergence is not None
-    assert str(run.divergence).startswith(f"diverged at epoch {run.divergence.epoch}: ")
+    assert diverged(run.divergence).startswith(f"diverged at epoch {run.divergence.epoch}: ")
     assert run.epochs_run == run.divergence.epoch
     assert not np.isfinite(run.losses[-1])
 
@@ -243,7 +245,7 @@ def test_records_are_copies_not_views_of_live_weights(scenario_path):
 
 
 def test_long_runs_keep_every_loss_and_sample_records(scenario_path):
-    from annlab.engine import training
+    from annlab.training import storage as training
 
     scenario = load_scenario(scenario_path("y3x-lr-0.01")).with_training(epochs=5000)
     original = training.RECORD_BUDGET_BYTES
@@ -259,10 +261,10 @@ def test_long_runs_keep_every_loss_and_sample_records(scenario_path):
 
 
 def test_trace_json_is_strict(scenario_path):
-    from annlab.engine.runner import run_scenario
+    from annlab.training.runner import run_scenario
 
     scenario = load_scenario(scenario_path("y3x-lr-1"))
-    data = trace_to_json(run_scenario(scenario, numpy_backend()))
+    data = trace_to_json(scenario, run_scenario(scenario, numpy_backend()))
     text = json.dumps(data, allow_nan=False)
     loaded = json.loads(text)
     diverged = [r for r in loaded["runs"] if r["diverged_at_epoch"]]
@@ -296,8 +298,8 @@ def test_gallery_values_are_exact_at_any_point():
 def test_losses_read_back_in_chunks_give_the_same_run(scenario_path, monkeypatch, name, lr, gradient):
     """The GPU path gathers losses on the device and reads them back every N epochs; on the
     CPU the same code must give the same run, divergence epoch included."""
-    from annlab.engine import training
-    from annlab.engine.training import Trainer
+    from annlab.training import storage as training
+    from annlab.training.trainer import Trainer
 
     # A small record budget, so that most epochs are not recorded and losses really wait.
     monkeypatch.setattr(training, "RECORD_BUDGET_BYTES", 20_000)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from annlab.engine.backend import numpy_backend, select_backend
-from annlab.engine.runner import choose_backend, run_scenario
+from annlab.training.runner import choose_backend, run_scenario
 from annlab.scenario.loader import load_scenario
 
 pytestmark = pytest.mark.gpu
@@ -49,7 +49,7 @@ def test_y3x_runs_on_cupy_equal_numpy(scenario_path):
 
 
 def test_the_sweep_on_cupy_finds_the_same_boundary(scenario_path):
-    from annlab.engine.sweep import sweep_outcome
+    from annlab.training.sweep import sweep_outcome
 
     scenario = load_scenario(scenario_path("y3x-sweep")).with_training(epochs=300)
     cpu, gpu = _both(scenario)
@@ -79,7 +79,7 @@ def test_auto_picks_cupy_only_for_big_problems(scenario_path):
 
 def test_divergence_on_cupy_is_found_at_the_same_epoch(scenario_path):
     """On the GPU, losses come back in chunks; a divergence must still be dated exactly."""
-    from annlab.engine.training import GPU_READ_BACK_EVERY
+    from annlab.training.trainer import GPU_READ_BACK_EVERY
 
     scenario = load_scenario(scenario_path("y3x-lr-1")).with_training(gradients=("chain-rule",))
     cpu, gpu = _both(scenario)

@@ -22,7 +22,8 @@ import pytest
 from annlab import cli
 from annlab.engine import backend as backend_module
 from annlab.engine.backend import Backend, numpy_backend, probe_cupy, select_backend
-from annlab.engine.runner import choose_backend, run_scenario
+from annlab.playback.words import say
+from annlab.training.runner import choose_backend, run_scenario
 from annlab.errors import BackendError
 from annlab.scenario import load_scenario
 
@@ -216,8 +217,8 @@ def test_out_of_memory_mid_run_under_auto_restarts_on_numpy_from_the_same_weight
     gpu = _fake_gpu(_matmuls_before_epoch(scenario, 13), requested="auto")
     trace = run_scenario(scenario, gpu)
     assert trace.backend == "numpy"
-    assert trace.backend_reason.startswith("auto fell back to NumPy: the GPU failed in epoch 13 of run 1 of 2 (OutOfMemoryError: Out of memory")
-    assert "restarted on the CPU from the same initial weights" in trace.backend_reason
+    assert say(trace.backend_reason).startswith("auto fell back to NumPy: the GPU failed in epoch 13 of run 1 of 2 (OutOfMemoryError: Out of memory")
+    assert "restarted on the CPU from the same initial weights" in say(trace.backend_reason)
     assert trace.notes[-1] == trace.backend_reason
     # The restart is the NumPy run exactly: same initial weights, same every loss.
     assert len(trace.runs) == len(reference.runs) == 2
@@ -231,7 +232,7 @@ def test_out_of_memory_mid_run_with_backend_cupy_is_one_line_and_exit_2(monkeypa
     scenario = load_scenario(scenario_path("feed-forward")).with_training(epochs=10)
     before_4 = _matmuls_before_epoch(scenario, 4)
     # cli._play imports choose_backend from the runner at call time.
-    monkeypatch.setattr("annlab.engine.runner.choose_backend", lambda scenario, requested: _fake_gpu(before_4, requested))
+    monkeypatch.setattr("annlab.training.runner.choose_backend", lambda scenario, requested: _fake_gpu(before_4, requested))
     rc, out, err = _main("play", str(scenario_path("feed-forward")), "--backend", "cupy", "--epochs", "10")
     assert rc == 2 and out == ""
     assert err == (
@@ -266,7 +267,7 @@ def test_host_out_of_memory_is_one_line(monkeypatch, scenario_path):
     def exhausted(*args, **kwargs):
         raise MemoryError("Unable to allocate 74.5 GiB for an array with shape (100000, 100000)")
 
-    monkeypatch.setattr("annlab.engine.runner.run_scenario", exhausted)
+    monkeypatch.setattr("annlab.training.runner.run_scenario", exhausted)
     rc, out, err = _main("play", str(scenario_path("toy-backprop")))
     assert rc == 1 and out == ""
     assert err.count("\n") == 1 and err.startswith("annlab: out of memory (Unable to allocate 74.5 GiB")

@@ -29,8 +29,10 @@ from annlab.engine.activations import ACTIVATIONS
 from annlab.engine.backend import numpy_backend
 from annlab.engine.gradients import central_difference_check
 from annlab.engine.network import Network, Parameters
-from annlab.engine.runner import run_scenario
-from annlab.engine.training import Trainer, compute_pass
+from annlab.training.runner import run_scenario
+from annlab.analysis import Analysis, pass_from
+from annlab.playback.words import diverged
+from annlab.training.trainer import Trainer
 from annlab.scenario import load_scenario
 from annlab.scenario import loader
 
@@ -177,11 +179,11 @@ def test_random_valid_scenarios_train_deterministically_and_keep_their_invariant
         assert all(np.all(np.isfinite(w)) for w in run.final_weights + run.final_biases)
     else:
         assert run.divergence.epoch == run.epochs_run <= epochs
-        assert str(run.divergence).startswith(f"diverged at epoch {run.epochs_run}: ")
+        assert diverged(run.divergence).startswith(f"diverged at epoch {run.epochs_run:,}: ")
     # The parameters keep their dtype (float32 in, float32 out).
     assert {w.dtype for w in run.final_weights} == {np.dtype(scenario.network.dtype)}
     # Softmax outputs are probabilities: each row sums to 1.
-    predictions = trace.first_pass.predictions
+    predictions = Analysis(scenario, trace.runs).first_pass().predictions
     if scenario.network.activations[-1] == "softmax":
         np.testing.assert_allclose(predictions.sum(axis=-1), 1.0, rtol=1e-12)
         assert np.all((predictions >= 0) & (predictions <= 1))
@@ -190,8 +192,8 @@ def test_random_valid_scenarios_train_deterministically_and_keep_their_invariant
     for before, after in zip(run.records, run.records[1:]):
         if after.epoch != before.epoch + 1:
             continue
-        first = compute_pass(numpy_backend(), scenario, before.weights, before.biases)
-        second = compute_pass(numpy_backend(), scenario, before.weights, before.biases)
+        first = pass_from(scenario, before.weights, before.biases)
+        second = pass_from(scenario, before.weights, before.biases)
         assert first.loss == second.loss or (math.isnan(first.loss) and math.isnan(second.loss))
         for a, b in zip(first.layers, second.layers):
             for field in ("pre_activation", "activation", "delta", "weight_gradient", "bias_gradient"):

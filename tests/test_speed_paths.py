@@ -16,7 +16,7 @@ from annlab.engine.activations import ACTIVATIONS
 from annlab.engine.gradients import FlatFiniteDifference, chain_rule, finite_difference
 from annlab.engine.losses import LOSSES
 from annlab.engine.network import BARE_BACKWARD, BARE_FORWARD, BARE_LOSS, BARE_LOSS_AND_GRADIENT, Network, Parameters
-from annlab.engine.training import FlatParameters
+from annlab.training.trainer import FlatParameters
 
 
 def _random_network(rng, sizes, dtype):

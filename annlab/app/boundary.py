@@ -30,12 +30,12 @@ class BoundaryPanel(LabPanel):
         columns = max(10, min(self.size.width - 2 if self.size.width else 40, 80))
         rows = max(5, min(self.size.height - 3 if self.size.height else 12, 24))
         # The parameters after this epoch's update once the update step is reached, else before.
-        if view.step.kind == "update" and view.record is not None:
-            weights, biases = view.record.weights, view.record.biases
-            when = f"after epoch {view.epoch:,}"
+        if view.step.kind == "update":
+            weights, biases = view.update.weights, view.update.biases
+            when = f"after epoch {view.epoch:,}" + (f", batch {view.update_index + 1}" if view.batched else "")
         else:
             weights, biases = view.values.weights, view.values.biases
-            when = f"at the start of epoch {view.epoch:,}"
+            when = f"at the start of epoch {view.epoch:,}" + (f", batch {view.update_index + 1}" if view.batched else "")
         x_range, y_range = plane_bounds(inputs)
         grid = class_grid(s.activations, weights, biases, x_range, y_range, columns, rows)
         labels = targets.argmax(axis=1) if targets.shape[1] > 1 else (targets[:, 0] >= 0.5).astype(int)

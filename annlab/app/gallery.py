@@ -14,7 +14,9 @@ from textual.widgets import DataTable, Footer, Static
 
 from annlab.app.base import LabScreen
 from annlab.app.charts import BarChart, FunctionChart
-from annlab.engine.tables import activation_at, activation_gallery, loss_at, loss_gallery, softmax_table
+from annlab.engine.backend import Backend
+from annlab.engine.tables import activation_at, loss_at
+from annlab.training.runner import Training
 from annlab.playback.numbers import num
 from annlab.scenario.model import Scenario
 
@@ -33,10 +35,11 @@ class TableScreen(LabScreen):
         Binding("p", "row(-1)", "previous row", show=False),
     ]
 
-    def __init__(self, scenario: Scenario):
+    def __init__(self, scenario: Scenario, backend: Backend):
         super().__init__(scenario)
-        assert scenario.table is not None
-        self.table = softmax_table(scenario.table)
+        table = Training(scenario, backend).run().table  # the runner's table, as `annlab play` shows it
+        assert table is not None
+        self.table = table
 
     def compose(self) -> ComposeResult:
         yield from self.compose_title()
@@ -119,15 +122,18 @@ class GalleryScreen(LabScreen):
         Binding("t", "target", "loss target", show=False),
     ]
 
-    def __init__(self, scenario: Scenario):
+    def __init__(self, scenario: Scenario, backend: Backend):
         super().__init__(scenario)
         assert scenario.gallery is not None
+        self.backend = backend
         self.spec = scenario.gallery
         self.losses = scenario.kind == "losses"
         self._build()
 
     def _build(self) -> None:
-        self.gallery = loss_gallery(self.spec) if self.losses else activation_gallery(self.spec)
+        gallery = Training(replace(self.scenario, gallery=self.spec), self.backend).run().gallery
+        assert gallery is not None
+        self.gallery = gallery
         self.cursor = float(np.clip(self.spec.cursor, self.spec.x_from, self.spec.x_to))
         self.step = nice_step((self.spec.x_to - self.spec.x_from) / 100)
 

@@ -16,21 +16,15 @@ from textual.widgets import OptionList
 
 from annlab.app.dialogs import HelpScreen, PickerScreen, ScenarioCommands, SummaryScreen
 from annlab.app.steps import Cursor
-from annlab.engine.runner import choose_backend
+from annlab.training.runner import choose_backend
+from annlab.scenario.kinds import KINDS, resolve
 from annlab.scenario.model import Scenario
 
 
 def screen_for(scenario: Scenario, backend_name: str = "auto") -> Screen:
     """The main screen for a scenario's kind (raises BackendError for an unusable backend)."""
-    if scenario.kind == "training":
-        from annlab.app.training import TrainingScreen
-
-        return TrainingScreen(scenario, choose_backend(scenario, backend_name), backend_name)
-    from annlab.app.gallery import GalleryScreen, TableScreen
-
-    if scenario.kind == "softmax-table":
-        return TableScreen(scenario)
-    return GalleryScreen(scenario)
+    screen = resolve(KINDS[scenario.kind].screen)
+    return screen(scenario, choose_backend(scenario, backend_name))
 
 
 class SafeCommandPalette(CommandPalette):

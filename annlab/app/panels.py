@@ -19,17 +19,24 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from annlab.app.session import gradient_of, relative_error
+from annlab.analysis import gradient_of, relative_error
 from annlab.app.view import View
 from annlab.engine.activations import ACTIVATIONS
-from annlab.engine.chain import bias_name, dloss_formula, unit_name, weight_name
+from annlab.engine.chain import bias_name, unit_name, weight_name
 from annlab.engine.losses import LOSSES
+from annlab.playback.numbers import difference_digits, num
 
 MAX_UNITS = 6  # units per layer drawn as nodes; the rest are counted
 MAX_COLUMNS = 4  # weight-matrix columns drawn
 MAX_ROWS = 6  # weight-matrix rows drawn
 MAX_TERMS = 4  # terms of a sum written out
-SYMBOL = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu", "linear": "linear", "softmax": "softmax"}
+
+
+def point_words(view: View, point: int) -> str:
+    """Which data point the values are for: in a mini-batch, its place in the batch and in the data."""
+    if not view.batched:
+        return f"data point {point + 1} of {view.point_count()}"
+    return f"batch {view.update_index + 1}'s point {point + 1} of {view.point_count()} (data point {view.data_point(point) + 1})"
 
 
 class LabPanel(Static):
@@ -109,7 +116,7 @@ class NetworkPanel(LabPanel):
             table.add_row(*[Text(f"… {s - MAX_UNITS} more", style=self.paint("dim")) if s > MAX_UNITS else Text("") for s in sizes])
         if view.point_count() == 1:
             return table
-        return Group(Text(f"values for data point {point + 1} of {view.point_count()} (d: next)", style=self.paint("label")), table)
+        return Group(Text(f"values for {point_words(view, point)} (d: next)", style=self.paint("label")), table)
 
     def _draw_node(self, view: View, layer: int, unit: int, point: int) -> Text:
         sizes = _sizes(view)
@@ -145,8 +152,9 @@ class NetworkPanel(LabPanel):
         blocks = [self._draw_matrix(view, l) for l in range(1, len(sizes))]
         legend = Text("weights: value", style=self.paint("label"))
         if any(view.backward_done(l) for l in range(1, len(sizes))):
-            legend.append(", ∂C/∂W", style=self.paint("backward"))
-        if view.step.kind == "update" and view.record is not None:
+            how = " (the update's: finite differences)" if view.run.gradient == "finite-difference" else ""
+            legend.append(f", ∂C/∂W{how}", style=self.paint("backward"))
+        if view.step.kind == "update":
             legend.append(", → after the update", style=self.paint("backward"))
         return Group(legend, self._arrange(view, blocks))
 
@@ -165,8 +173,9 @@ class NetworkPanel(LabPanel):
     def _draw_matrix(self, view: View, layer: int) -> Table:
         sizes = _sizes(view)
         w, b = view.values.weights[layer - 1], view.values.biases[layer - 1]
-        lv = view.values.layers[layer - 1]
-        record = view.record if view.step.kind == "update" else None
+        # The gradient shown is the one the update used (the finite difference in that mode).
+        used = view.update
+        after = used if view.step.kind == "update" else None
         chain = view_chain(view)
         # The matrix's name in its corner; what the lines of a cell mean is said once, above.
         table = Table(box=None, padding=(0, 1, 0, 0), expand=False)
@@ -182,13 +191,13 @@ class NetworkPanel(LabPanel):
             cells = [Text(label, style=self.paint("label"))]
             for j in cols:
                 if i >= 0:
-                    kind, name, value, grad = "weight", weight_name(layer, i, j), w[i, j], lv.weight_gradient[i, j]
-                    new = record.weights[layer - 1][i, j] if record is not None else None
+                    kind, name, value, grad = "weight", weight_name(layer, i, j), w[i, j], used.weight_gradients[layer - 1][i, j]
+                    new = after.weights[layer - 1][i, j] if after is not None else None
                     on_path = chain is None or (layer, i, j) in chain.path_weights
                     args = f"'weight',{layer},{i},{j}"
                 else:
-                    kind, name, value, grad = "bias", bias_name(layer, j), b[j], lv.bias_gradient[j]
-                    new = record.biases[layer - 1][j] if record is not None else None
+                    kind, name, value, grad = "bias", bias_name(layer, j), b[j], used.bias_gradients[layer - 1][j]
+                    new = after.biases[layer - 1][j] if after is not None else None
                     on_path = chain is None or (kind == view.parameter.kind and layer == view.parameter.layer and j == view.parameter.i)
                     args = f"'bias',{layer},{j},0"
                 chosen = view.parameter.kind == kind and view.parameter.name == name
@@ -212,8 +221,8 @@ class NetworkPanel(LabPanel):
 
 
 def view_chain(view: View):
-    """The chain of factors for the chosen parameter at this epoch (cached on the session)."""
-    return view.session.chain(view.values, view.parameter)
+    """The chain of factors for the chosen parameter at this update (from the shared analysis)."""
+    return view.session.analysis.chain(view.run_index, view.epoch, view.update_index, view.parameter)
 
 
 # --- the step panel -----------------------------------------------------------------------
@@ -226,9 +235,11 @@ class StepPanel(LabPanel):
         s = view.step
         head = Text()
         head.append(f"Epoch {view.epoch:,}", style=self.paint("label"))
+        if view.batched:
+            head.append(f" · batch {view.update_index + 1} of {view.updates}", style=self.paint("label"))
         head.append(f" · {_step_title(view)}", style=self.paint("backward" if s.phase == "backward" else "forward"))
         if view.point_count() > 1 and s.kind in ("pre", "act", "back"):
-            head.append(f" · data point {view.point + 1} of {view.point_count()} (d: next)", style=self.paint("dim"))
+            head.append(f" · {point_words(view, view.point)} (d: next)", style=self.paint("dim"))
         body = {
             "start": self._draw_start,
             "pre": self._draw_pre,
@@ -242,13 +253,22 @@ class StepPanel(LabPanel):
     def _draw_start(self, view: View) -> list:
         x = view.values.inputs[view.point]
         y = view.values.targets[view.point]
+        where = f"the start of epoch {view.epoch:,}" if view.update_index == 0 else f"batch {view.update_index}'s update"
         lines = [
-            Text(f"The parameters at the start of epoch {view.epoch:,} are in the weight tables (W, b)."),
-            Text(f"Data point {view.point + 1} of {view.point_count()}: x = ({', '.join(view.n(v) for v in x[:8])}"
+            Text(f"The parameters after {where} are in the weight tables (W, b)." if view.update_index else
+                 f"The parameters at {where} are in the weight tables (W, b)."),
+        ]
+        if view.batched:
+            indices = view.update.indices
+            shown = ", ".join(str(int(i) + 1) for i in indices[:10]) + (f" and {indices.size - 10} more" if indices.size > 10 else "")
+            lines.append(Text(f"Batch {view.update_index + 1} of {view.updates} (epoch {view.epoch:,} shuffles the data, then updates once per batch): "
+                              f"data points {shown}."))
+        lines += [
+            Text(f"{point_words(view, view.point).capitalize()}: x = ({', '.join(view.n(v) for v in x[:8])}"
                  f"{', …' if x.size > 8 else ''}), y = ({', '.join(view.n(v) for v in y[:8])})"),
             Text("Next: the forward pass, one layer at a time.", style=self.paint("dim")),
         ]
-        if view.epoch == 1:
+        if view.epoch == 1 and view.update_index == 0:
             lines.insert(0, Text(f"Initial parameters: {view.session.scenario.network.origin}.", style=self.paint("dim")))  # type: ignore[union-attr]
         return lines
 
@@ -289,7 +309,8 @@ class StepPanel(LabPanel):
             if name == "softmax":
                 line.append(f"{a} = e^{h} / Σ_k e^h{l}k = ")
             else:
-                line.append(f"{a} = {SYMBOL[name]}({h}) = {SYMBOL[name]}({view.n(values.pre_activation[view.point, j])}) = ")
+                symbol = ACTIVATIONS[name].symbol
+                line.append(f"{a} = {symbol}({h}) = {symbol}({view.n(values.pre_activation[view.point, j])}) = ")
             line.append(view.n(values.activation[view.point, j]), style=self.paint("current"))
             lines.append(line)
         if sizes[l] > MAX_UNITS:
@@ -299,19 +320,22 @@ class StepPanel(LabPanel):
     def _draw_loss(self, view: View) -> list:
         loss = LOSSES[view.session.loss_name]
         p = view.values
-        m = p.predictions.size
+        m = loss.m(p.predictions)
         lines = [Text(loss.formula, style=self.paint("dim"))]
+        if view.batched:
+            lines.append(Text(f"on batch {view.update_index + 1}'s {p.inputs.shape[0]} data points (the update's own loss); "
+                              f"the epoch's loss, all the data before its first update: {view.n(view.record.loss)}", style=self.paint("dim")))
         pairs = ", ".join(
             f"({', '.join(view.n(v) for v in p.predictions[k][:4])} vs {', '.join(view.n(v) for v in p.targets[k][:4])})"
             for k in range(min(3, p.predictions.shape[0]))
         )
         more = f", … {p.predictions.shape[0] - 3} more" if p.predictions.shape[0] > 3 else ""
         lines.append(Text(f"ŷ vs y: {pairs}{more}"))
-        if view.session.loss_name == "mse" and m <= 4:
+        if view.session.loss_name == "mse" and p.predictions.size <= 4:
             terms = " + ".join(f"({view.n(a)} − {view.n(b)})²" for a, b in zip(p.predictions.reshape(-1), p.targets.reshape(-1)))
             line = Text(f"C = (1/{m})·[{terms}] = ")
         else:
-            line = Text(f"C (m = {m} values) = ")
+            line = Text(f"C (m = {m} {'data points' if loss.mean_over_rows else 'values'}) = ")
         line.append(view.n(p.loss), style=self.paint("current"))
         lines.append(line)
         return lines
@@ -328,7 +352,7 @@ class StepPanel(LabPanel):
             a, h = unit_name("a", l, j, sizes), unit_name("h", l, j, sizes)
             if l == view.layers:
                 if ACTIVATIONS[activation].elementwise:
-                    line = Text(f"∂C/∂{a} = {dloss_formula(view.session.loss_name)} = {view.n(values.upstream[pt, j])}")
+                    line = Text(f"∂C/∂{a} = {LOSSES[view.session.loss_name].gradient_formula} = {view.n(values.upstream[pt, j])}")
                 else:
                     line = Text(f"∂C/∂{h} = softmax with the loss, (p − y)/m = ")
                     line.append(view.n(values.delta[pt, j]), style=self.paint("current"))
@@ -341,7 +365,7 @@ class StepPanel(LabPanel):
                 terms = " + ".join(f"{view.signed(above.delta[pt, k])}·{view.signed(w_above[j, k])}" for k in range(min(n_above, 3)))
                 line = Text(f"∂C/∂{a} = Σ_k ∂C/∂h{l + 1}k·W{l + 1}[{j + 1},k] = {terms}{' + …' if n_above > 3 else ''} = {view.n(values.upstream[pt, j])}")
             lines.append(line)
-            d = Text(f"∂C/∂{h} = ∂C/∂{a}·{SYMBOL[activation]}'({h}) = {view.signed(values.upstream[pt, j])}·{view.signed(values.activation_derivative[pt, j])} = ")
+            d = Text(f"∂C/∂{h} = ∂C/∂{a}·{ACTIVATIONS[activation].symbol}'({h}) = {view.signed(values.upstream[pt, j])}·{view.signed(values.activation_derivative[pt, j])} = ")
             d.append(view.n(values.delta[pt, j]), style=self.paint("current"))
             lines.append(d)
         if sizes[l] > len(units):
@@ -357,39 +381,39 @@ class StepPanel(LabPanel):
         example.append(f";  ∂C/∂{bias_name(l, 0)} = ")
         example.append(view.n(values.bias_gradient[0]), style=self.paint("backward"))
         lines.append(example)
+        if view.run.gradient == "finite-difference":
+            lines.append(Text("This run's update uses the chapter's finite differences, not these chain-rule gradients; "
+                              "the weight tables show the ones it used, the chain-rule panel compares the two.", style=self.paint("dim")))
         return lines
 
     def _draw_update(self, view: View) -> list:
-        record = view.record
+        update = view.update
         run = view.run
         p = view.parameter
-        if record is None:
-            if view.epoch <= run.epochs_done:
-                stride = run.result.record_stride if run.result is not None else 0
-                every = f" (every {stride:,}th)" if stride > 1 else ""
-                return [Text(f"This long run kept the parameters of sampled epochs only{every}, to keep memory flat; "
-                             "this epoch's update was not kept. Its forward and backward values above are exact.", style=self.paint("dim"))]
-            return [Text("This epoch has not been trained yet (training runs in the background).", style=self.paint("dim"))]
         before = p.value(view.values.weights, view.values.biases)
-        grad = gradient_of(p, (record.weight_gradients, record.bias_gradients))
-        after = p.value(record.weights, record.biases)
-        how = "the chain rule" if run.gradient == "chain-rule" else (
-            f"the chapter's finite difference, (loss_plus − loss)/{view.n(view.session.scenario.training.finite_difference_step)}")  # type: ignore[union-attr]
+        grad = gradient_of(p, (update.weight_gradients, update.bias_gradients))
+        after = p.value(update.weights, update.biases)
+        step = view.session.scenario.training.finite_difference_step  # type: ignore[union-attr]
+        how = "the chain rule" if run.gradient == "chain-rule" else f"the chapter's finite difference, (loss_plus − loss)/{view.n(step)}"
+        on = f" on batch {view.update_index + 1}'s data points" if view.batched else ""
         lines = [
-            Text(f"Every parameter moves at once: θ ← θ − lr·∂C/∂θ, gradients by {how}", style=self.paint("dim")),
+            Text(f"Every parameter moves at once: θ ← θ − lr·∂C/∂θ, gradients by {how}{on}", style=self.paint("dim")),
         ]
         line = Text(f"{p.name} ← {p.name} − lr·∂C/∂{p.name} = {view.n(before)} − {view.n(run.learning_rate)}·{view.signed(grad)} = ")
         line.append(view.n(after), style=self.paint("chosen"))
         lines.append(line)
-        if record.finite_difference is not None and run.gradient == "finite-difference":
-            fd = record.finite_difference
+        if update.finite_difference is not None:
+            fd = update.finite_difference
             plus = gradient_of(p, (fd.weight_loss_plus, fd.bias_loss_plus))
             nudge = gradient_of(p, (fd.weight_nudges, fd.bias_nudges))
-            lines.append(Text(f"loss {view.n(record.loss)} · loss_plus {view.n(plus)} · nudge really applied {view.n(nudge)}"
+            digits = max(view.digits(), difference_digits(update.loss, plus))
+            lines.append(Text(f"∂C/∂{p.name} = (loss_plus − loss)/{view.n(step)} = ({num(plus, digits)} − {num(update.loss, digits)})/{view.n(step)}"
+                              f" · nudge really applied {view.n(nudge)}"
                               + ("  (rounded away: the weight is stuck)" if nudge == 0 else ""), style=self.paint("dim")))
-        changed = sum(int(np.count_nonzero(a != b)) for a, b in zip(record.weights + record.biases, view.values.weights + view.values.biases))
-        total = sum(a.size for a in record.weights + record.biases)
-        lines.append(Text(f"{changed} of {total} parameters changed; new loss next epoch", style=self.paint("dim")))
+        changed = sum(int(np.count_nonzero(a != b)) for a, b in zip(update.weights + update.biases, view.values.weights + view.values.biases))
+        total = sum(a.size for a in update.weights + update.biases)
+        nxt = "then the next batch" if view.update_index + 1 < view.updates else "new loss next epoch"
+        lines.append(Text(f"{changed} of {total} parameters changed; {nxt}", style=self.paint("dim")))
         return lines
 
 
@@ -434,13 +458,14 @@ class ChainPanel(LabPanel):
         else:
             lines[-1].append(" = ")
             lines[-1].append(view.n(chain.total), style=self.paint("chosen"))
-        checks = view.session.checks_at(view.run_index, view.epoch)
+        checks = view.session.analysis.checks(view.run_index, view.epoch, view.update_index)
         if checks is None:
             lines.append(Text("finite-difference check skipped: too many parameters for one key press", style=self.paint("dim")))
         else:
             fd = gradient_of(p, checks.forward_difference)
             central = gradient_of(p, checks.central)
-            for label, value in ((f"finite difference (the chapter's: +{view.n(checks.step)} in {checks.dtype})", fd),
+            used = ", the one this update used" if checks.used else ""
+            for label, value in ((f"finite difference (the chapter's: +{view.n(checks.step)} in {checks.dtype}{used})", fd),
                                  ("central difference (float64)", central)):
                 err = relative_error(chain.total, value)
                 row = Text(f"{label}: {view.n(value)} · relative error ")

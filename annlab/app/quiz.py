@@ -291,10 +291,10 @@ def open_quiz(app, quiz: Quiz | None = None, output: Path | None = None, force: 
 def create_quiz_app(quiz: Quiz, output: Path | None = None, force: bool = False):
     """The lab on its default scenario, opening on this quiz (the CLI's and the tests' app)."""
     from annlab.app import create_app
-    from annlab.cli import load
-    from annlab.scenario.bundled import DEFAULT_SCENARIO
+    from annlab.scenario.bundled import DEFAULT_SCENARIO, resolve
+    from annlab.scenario.loader import load_scenario
 
-    app = create_app(load(DEFAULT_SCENARIO))
+    app = create_app(load_scenario(resolve(DEFAULT_SCENARIO)))
     app.install_screen(QuizScreen(quiz, output, force), QUIZ_SCREEN)
     app.start_with_quiz = True
     return app

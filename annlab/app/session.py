@@ -1,77 +1,38 @@
 """What the training screen shows, kept apart from Textual so that tests can check it directly.
 
-A ``Session`` holds one scenario's runs (one per gradient method and learning rate) as they
-arrive from the training worker, and computes, on demand and cached, everything an epoch
-shows: the forward and backward values (``compute_pass`` from the epoch's starting
-parameters: deterministic, so stepping back shows exactly the same numbers), the update that
-training applied, and the finite-difference estimates for the chain-rule panel.
+A ``Session`` holds one scenario's runs (one per gradient method and learning rate) as the
+runner's events bring them: losses and recorded epochs while a run trains, the whole ``Run``
+once it has. Everything an update shows (its forward and backward values, the chain of
+factors, the checks) is read from the shared ``Analysis`` of those records: the app trains
+nothing and re-derives nothing of its own.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import lru_cache
-
 import numpy as np
 
+from annlab.analysis import Analysis
 from annlab.engine.backend import Backend
-from annlab.engine.chain import Chain, bias_name, chain_of_factors, dloss_formula, weight_name
-from annlab.engine.gradients import central_difference_check, finite_difference
-from annlab.engine.network import Network, Parameters
-from annlab.engine.training import compute_pass
+from annlab.engine.chain import Parameter, parameters_of
 from annlab.scenario.model import Scenario
-from annlab.trace import Divergence, EpochRecord, Pass, Run
-
-# Above this many parameters the chain-rule panel skips its finite-difference estimates (one
-# forward pass per parameter would make a key press slow).
-MAX_CHECKED_PARAMETERS = 20_000
+from annlab.trace import Divergence, EpochRecord, Run
+from annlab.training.runner import EpochsTrained, plan
 
 
-@dataclass(frozen=True)
-class Parameter:
-    kind: str  # "weight" | "bias"
-    layer: int  # 1-based
-    i: int  # weight: the unit below; bias: the unit
-    j: int = 0  # weight: the unit above
-
-    @property
-    def name(self) -> str:
-        return weight_name(self.layer, self.i, self.j) if self.kind == "weight" else bias_name(self.layer, self.i)
-
-    def value(self, weights: tuple, biases: tuple) -> float:
-        if self.kind == "weight":
-            return float(weights[self.layer - 1][self.i, self.j])
-        return float(biases[self.layer - 1][self.i])
-
-
-def parameters_of(layer_sizes: tuple[int, ...], limit: int = 10_000) -> list[Parameter]:
-    """Every weight and bias, layer by layer (the first ``limit`` for huge networks)."""
-    found: list[Parameter] = []
-    for l in range(1, len(layer_sizes)):
-        for j in range(layer_sizes[l]):
-            for i in range(layer_sizes[l - 1]):
-                found.append(Parameter("weight", l, i, j))
-            found.append(Parameter("bias", l, j))
-            if len(found) >= limit:
-                return found
-    return found
-
-
-@dataclass
 class LiveRun:
-    """One run as it trains: the records and losses that have arrived so far."""
+    """One run as it trains: the losses and records that have arrived so far, then its Run."""
 
-    learning_rate: float
-    gradient: str
-    dtype: str
-    initial_weights: tuple[np.ndarray, ...]
-    initial_biases: tuple[np.ndarray, ...]
-    epochs: int
-    records: dict[int, EpochRecord] = field(default_factory=dict)
-    losses: np.ndarray = field(default_factory=lambda: np.empty(0))
-    epochs_done: int = 0
-    divergence: Divergence | None = None
-    result: Run | None = None
+    def __init__(self, learning_rate: float, gradient: str, dtype: str, initial: tuple, epochs: int):
+        self.learning_rate = learning_rate
+        self.gradient = gradient
+        self.dtype = dtype
+        self.initial_weights, self.initial_biases = initial
+        self.epochs = epochs
+        self._losses = np.full(epochs, np.nan)  # filled in place: a long run never re-copies it
+        self._records: dict[int, EpochRecord] = {}
+        self.epochs_done = 0
+        self.divergence: Divergence | None = None
+        self.result: Run | None = None
 
     @property
     def label(self) -> str:
@@ -79,37 +40,38 @@ class LiveRun:
 
         return f"lr {num(self.learning_rate)} · {self.gradient}"
 
-    def add(self, records: tuple[EpochRecord, ...], losses: np.ndarray, epochs_done: int, divergence: Divergence | None) -> None:
+    @property
+    def losses(self) -> np.ndarray:
+        return self._losses[: self.epochs_done]
+
+    def trained(self, first_epoch: int, losses: np.ndarray, records: tuple[EpochRecord, ...], divergence: Divergence | None) -> None:
+        self._losses[first_epoch - 1 : first_epoch - 1 + losses.shape[0]] = losses
+        self.epochs_done = first_epoch - 1 + losses.shape[0]
         for r in records:
-            self.records[r.epoch] = r
-        self.losses = np.concatenate([self.losses, losses]) if self.losses.size else np.asarray(losses, dtype=np.float64)
-        self.epochs_done = epochs_done
+            self._records[r.epoch] = r
         self.divergence = divergence
 
     def finish(self, run: Run) -> None:
         self.result = run
-        self.records = {r.epoch: r for r in run.records}
-        self.losses = run.losses
+        self._records = {r.epoch: r for r in run.records}
+        self._losses[: run.epochs_run] = run.losses
         self.epochs_done = run.epochs_run
         self.divergence = run.divergence
 
-    def weights_before(self, epoch: int) -> tuple[tuple, tuple] | None:
-        if epoch == 1:
-            return self.initial_weights, self.initial_biases
-        previous = self.records.get(epoch - 1)
-        return (previous.weights, previous.biases) if previous else None
+    def record(self, epoch: int) -> EpochRecord | None:
+        return self._records.get(epoch)
 
     def steppable_epochs(self) -> list[int]:
-        """Epochs trained so far whose starting parameters are known."""
-        if self.epochs_done == 0:
-            return [1]
-        return [1] + sorted(e + 1 for e in self.records if e + 1 <= self.epochs_done)
+        """Recorded epochs whose start is known: every epoch of a normal run; for very long
+        runs, the sampled ones."""
+        found = sorted(e for e, r in self._records.items() if r.start_weights is not None)
+        return found or [1]
 
     def parameter_history(self, p: Parameter) -> tuple[np.ndarray, np.ndarray]:
-        """(epochs, value after that epoch's update) for the recorded epochs, epoch 0 = initial."""
-        epochs = [0] + sorted(self.records)
+        """(epochs, value after that epoch's last update) for the recorded epochs, epoch 0 = initial."""
+        epochs = [0] + sorted(self._records)
         values = [p.value(self.initial_weights, self.initial_biases)] + [
-            p.value(self.records[e].weights, self.records[e].biases) for e in epochs[1:]
+            p.value(self._records[e].weights, self._records[e].biases) for e in epochs[1:]
         ]
         return np.array(epochs), np.array(values, dtype=np.float64)
 
@@ -122,23 +84,13 @@ class LiveRun:
         """Training made things worse: the loss overflowed, or ended above where it began."""
         if self.divergence is not None or not np.isfinite(self.final_loss):
             return True
-        return bool(self.losses.size and self.final_loss > self.losses[0])
+        return bool(self.epochs_done and self.final_loss > self._losses[0])
 
     @property
     def final_loss(self) -> float:
         if self.result is not None:
             return self.result.final_loss
-        return float(self.losses[-1]) if self.losses.size else float("nan")
-
-
-@dataclass(frozen=True)
-class Checks:
-    """The same gradient two other ways, for the chain-rule panel."""
-
-    forward_difference: tuple[list[np.ndarray], list[np.ndarray]]  # the chapter's, in the parameters' dtype
-    central: tuple[list[np.ndarray], list[np.ndarray]]  # float64 central difference
-    step: float
-    dtype: str
+        return float(self._losses[self.epochs_done - 1]) if self.epochs_done else float("nan")
 
 
 class Session:
@@ -146,19 +98,23 @@ class Session:
         assert scenario.network is not None and scenario.training is not None
         self.scenario = scenario
         self.backend = backend
-        net, spec = scenario.network, scenario.training
+        net = scenario.network
         self.layer_sizes = net.layer_sizes
         self.layers = len(net.layer_sizes) - 1
         self.activations = net.activations
-        self.loss_name = spec.loss
-        self.plan = [(g, lr) for g in spec.gradients for lr in spec.learning_rates]
-        dtype = np.dtype(net.dtype)
-        weights = tuple(w.astype(dtype) for w in net.weights)
-        biases = tuple(b.astype(dtype) for b in net.biases)
-        self.runs = [LiveRun(lr, g, net.dtype, weights, biases, spec.epochs) for g, lr in self.plan]
+        self.loss_name = scenario.training.loss
         self.parameters = parameters_of(net.layer_sizes)
-        self._pass = lru_cache(maxsize=64)(self._compute_pass)
-        self._checks = lru_cache(maxsize=16)(self._compute_checks)
+        self.restart(backend)
+
+    def restart(self, backend: Backend) -> None:
+        """Fresh runs, before training starts or after the GPU failed and training restarted."""
+        net, spec = self.scenario.network, self.scenario.training
+        assert net is not None and spec is not None
+        self.backend = backend
+        dtype = np.dtype(net.dtype)
+        initial = (tuple(w.astype(dtype) for w in net.weights), tuple(b.astype(dtype) for b in net.biases))
+        self.runs = [LiveRun(p.learning_rate, p.gradient, net.dtype, initial, spec.epochs) for p in plan(self.scenario)]
+        self.analysis = Analysis(self.scenario, self.runs)
 
     @property
     def is_sweep(self) -> bool:
@@ -172,58 +128,13 @@ class Session:
     def all_finished(self) -> bool:
         return all(r.finished for r in self.runs)
 
-    def pass_at(self, run: int, epoch: int) -> Pass | None:
-        if self.runs[run].weights_before(epoch) is None:
-            return None
-        return self._pass(run, epoch)
+    def trained(self, event: EpochsTrained) -> None:
+        if event.runs == 1:
+            self.runs[event.first_run].trained(event.first_epoch, event.losses, event.records, event.divergence)
+            return
+        for k in range(event.runs):  # a sweep: every rate's losses, one column each
+            self.runs[event.first_run + k].trained(event.first_epoch, event.losses[:, k], (), None)
 
-    def _compute_pass(self, run: int, epoch: int) -> Pass:
-        start = self.runs[run].weights_before(epoch)
-        assert start is not None
-        return compute_pass(self.backend, self.scenario, *start)
-
-    def record_at(self, run: int, epoch: int) -> EpochRecord | None:
-        return self.runs[run].records.get(epoch)
-
-    def chain(self, p: Pass, parameter: Parameter) -> Chain:
-        return chain_of_factors(
-            p, self.activations, dloss_formula(self.loss_name), parameter.kind, parameter.layer, parameter.i, parameter.j
-        )
-
-    def checks_at(self, run: int, epoch: int) -> Checks | None:
-        if self.scenario.network.parameter_count() > MAX_CHECKED_PARAMETERS:  # type: ignore[union-attr]
-            return None
-        if self.runs[run].weights_before(epoch) is None:
-            return None
-        return self._checks(run, epoch)
-
-    def _compute_checks(self, run: int, epoch: int) -> Checks:
-        """On the host in NumPy, like ``annlab play``: the chapter's forward difference in the
-        parameters' dtype and an independent float64 central difference."""
-        live = self.runs[run]
-        start = live.weights_before(epoch)
-        assert start is not None
-        spec = self.scenario.training
-        assert spec is not None
-        network = Network(np, list(self.activations), self.loss_name)
-        params = Parameters([np.array(w) for w in start[0]], [np.array(b) for b in start[1]])
-        x, y = self.scenario.inputs, self.scenario.targets
-        with np.errstate(all="ignore"):
-            fd = finite_difference(network, params, x, y, spec.finite_difference_step)
-            check = central_difference_check(network, params, x, y)
-        return Checks(
-            ([np.asarray(g) for g in fd.gradients.weights], [np.asarray(g) for g in fd.gradients.biases]),
-            ([np.asarray(g) for g in check.numeric.weights], [np.asarray(g) for g in check.numeric.biases]),
-            spec.finite_difference_step,
-            live.dtype,
-        )
-
-
-def gradient_of(parameter: Parameter, gradients: tuple[list[np.ndarray], list[np.ndarray]] | tuple[tuple, tuple]) -> float:
-    weights, biases = gradients
-    return parameter.value(tuple(weights), tuple(biases))
-
-
-def relative_error(a: float, b: float) -> float:
-    return abs(a - b) / max(abs(a), abs(b), 1e-12)
-
+    def finished(self, first: int, runs: tuple[Run, ...]) -> None:
+        for k, run in enumerate(runs):
+            self.runs[first + k].finish(run)

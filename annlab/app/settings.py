@@ -3,8 +3,6 @@ re-runs the scenario from the same initial weights (the scenario's own)."""
 
 from __future__ import annotations
 
-import argparse
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -66,18 +64,18 @@ class SettingsScreen(LabModal):
     @on(Input.Submitted)
     @on(Button.Pressed, "#apply")
     def _apply(self) -> None:
-        from annlab.cli import _epochs, _learning_rate  # the same checks (and words) as the command line
+        from annlab.scenario.overrides import OverrideError, parse_epochs, parse_learning_rate
 
         try:
             changes: dict = {}
             text = self.query_one("#lr", Input).value.strip()
             if text:
-                changes["learning_rates"] = tuple(_learning_rate(part.strip()) for part in text.replace(";", ",").split(",") if part.strip())
+                changes["learning_rates"] = tuple(parse_learning_rate(part.strip()) for part in text.replace(";", ",").split(",") if part.strip())
                 changes["sweep"] = False
-            changes["epochs"] = _epochs(self.query_one("#epochs", Input).value.strip())
+            changes["epochs"] = parse_epochs(self.query_one("#epochs", Input).value.strip())
             gradient = self.query_one("#gradient", Select).value
             changes["gradients"] = ("chain-rule", "finite-difference") if gradient == "both" else (str(gradient),)
-        except argparse.ArgumentTypeError as exc:
+        except OverrideError as exc:
             self._error(str(exc))
             return
         scenario = self.scenario.with_training(**changes).with_dtype(str(self.query_one("#dtype", Select).value))

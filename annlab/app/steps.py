@@ -50,18 +50,22 @@ def describe(step: Step, layers: int) -> str:
 class Position:
     epoch: int  # 1-based
     step: int  # index into epoch_steps(...)
+    update: int = 0  # which update of the epoch (a mini-batch epoch makes one per batch), 0-based
 
 
 class Cursor:
-    """Where the learner is: an epoch among those that can be shown, and a step within it.
+    """Where the learner is: an epoch among those that can be shown, an update within it (one
+    per mini-batch; full batch has one) and a step within that update.
 
-    ``epochs`` are the epochs whose starting parameters are known (every epoch of a normal
-    run; for very long runs, the sampled ones). The list may grow while training runs."""
+    ``epochs`` are the epochs whose records are known (every epoch of a normal run; for very
+    long runs, the sampled ones); the list grows while training runs. ``updates(epoch)`` says
+    how many updates an epoch made."""
 
     def __init__(self, layers: int):
         self.steps = epoch_steps(layers)
         self.layers = layers
         self.epochs: list[int] = [1]
+        self.updates = lambda epoch: 1
         self.position = Position(1, 0)
 
     @property
@@ -72,19 +76,31 @@ class Cursor:
     def last_step(self) -> int:
         return len(self.steps) - 1
 
-    def set_epochs(self, epochs: list[int]) -> None:
+    def set_epochs(self, epochs: list[int], updates=None) -> None:
         self.epochs = sorted(epochs) or [1]
-        if self.position.epoch not in self.epochs:
-            self.position = Position(self.epochs[min(bisect.bisect_left(self.epochs, self.position.epoch), len(self.epochs) - 1)], 0)
+        if updates is not None:
+            self.updates = updates
+        pos = self.position
+        if pos.epoch not in self.epochs:
+            epoch = self.epochs[min(bisect.bisect_left(self.epochs, pos.epoch), len(self.epochs) - 1)]
+            self.position = Position(epoch, 0)
+        elif pos.update >= self.updates(pos.epoch):
+            self.position = Position(pos.epoch, 0)
 
     def _epoch_index(self) -> int:
         return self.epochs.index(self.position.epoch)
+
+    def _last_update(self, epoch: int) -> int:
+        return max(1, self.updates(epoch)) - 1
 
     def next(self) -> bool:
         """One step on; False at the end of what has been trained."""
         pos = self.position
         if pos.step < self.last_step:
-            self.position = Position(pos.epoch, pos.step + 1)
+            self.position = Position(pos.epoch, pos.step + 1, pos.update)
+            return True
+        if pos.update < self._last_update(pos.epoch):
+            self.position = Position(pos.epoch, 0, pos.update + 1)
             return True
         k = self._epoch_index()
         if k + 1 < len(self.epochs):
@@ -95,23 +111,29 @@ class Cursor:
     def previous(self) -> bool:
         pos = self.position
         if pos.step > 0:
-            self.position = Position(pos.epoch, pos.step - 1)
+            self.position = Position(pos.epoch, pos.step - 1, pos.update)
+            return True
+        if pos.update > 0:
+            self.position = Position(pos.epoch, self.last_step, pos.update - 1)
             return True
         k = self._epoch_index()
         if k > 0:
-            self.position = Position(self.epochs[k - 1], self.last_step)
+            epoch = self.epochs[k - 1]
+            self.position = Position(epoch, self.last_step, self._last_update(epoch))
             return True
         return False
 
     def finish_epoch(self) -> bool:
-        """To the update of this epoch; if already there, to the update of the next."""
+        """To the epoch's last update; if already there, to the last update of the next epoch."""
         pos = self.position
-        if pos.step < self.last_step:
-            self.position = Position(pos.epoch, self.last_step)
+        end = Position(pos.epoch, self.last_step, self._last_update(pos.epoch))
+        if pos != end:
+            self.position = end
             return True
         k = self._epoch_index()
         if k + 1 < len(self.epochs):
-            self.position = Position(self.epochs[k + 1], self.last_step)
+            epoch = self.epochs[k + 1]
+            self.position = Position(epoch, self.last_step, self._last_update(epoch))
             return True
         return False
 
@@ -125,10 +147,12 @@ class Cursor:
         return True
 
     def to_end(self) -> None:
-        self.position = Position(self.epochs[-1], self.last_step)
+        epoch = self.epochs[-1]
+        self.position = Position(epoch, self.last_step, self._last_update(epoch))
 
     def reset(self) -> None:
         self.position = Position(self.epochs[0], 0)
 
     def at_end(self) -> bool:
-        return self.position == Position(self.epochs[-1], self.last_step)
+        epoch = self.epochs[-1]
+        return self.position == Position(epoch, self.last_step, self._last_update(epoch))

@@ -1,15 +1,16 @@
 """The main screen for training scenarios: step through forward and backward passes.
 
-Training runs in a thread worker (``train``), which drains each run's ``Trainer.epochs()``
-and posts what it trained in batches; the screen only applies those messages, so keys keep
-working during long runs. Every value shown for an epoch comes from ``compute_pass`` on that
-epoch's starting parameters, so stepping back shows exactly the numbers shown before.
+Training runs in a thread worker (``train``) that drains the runner's events
+(``annlab.training.runner.Training``, the same that ``annlab play`` drains) and posts them; the
+screen only applies those messages, so keys keep working during long runs. Every value shown
+is the engine's record of an update, or read from the shared ``Analysis`` of those records.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from rich.text import Text
@@ -17,7 +18,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
+from textual.message import Message as TextualMessage
 from textual.widgets import Footer, ProgressBar, Static
 from textual.worker import get_current_worker
 
@@ -25,41 +26,35 @@ from annlab.app.base import LabScreen
 from annlab.app.boundary import BoundaryPanel
 from annlab.app.charts import LossChart, ParameterChart
 from annlab.app.panels import ChainPanel, NetworkPanel, StepPanel
-from annlab.app.session import Parameter, Session
+from annlab.app.session import Session
 from annlab.app.steps import Cursor, describe
 from annlab.app.view import View
 from annlab.engine.backend import Backend
-from annlab.engine.training import Trainer
+from annlab.engine.chain import Parameter
+from annlab.messages import Message
 from annlab.playback.numbers import num
+from annlab.playback.words import diverged, say
 from annlab.scenario.model import Scenario
-from annlab.trace import Divergence, EpochRecord, Run
+from annlab.training.runner import BackendFellBack, EpochsTrained, RunsTrained, Training, TrainingFinished
 
 # Seconds between automatic steps while playing, slowest to fastest (+ and − move along).
 SPEEDS = (2.0, 1.0, 0.5, 0.25, 0.1, 0.05, 0.02)
-POST_EVERY_S = 0.05  # the worker posts progress at most this often
+POST_EVERY_S = 0.1  # the worker reports progress at most this often
+CHARTS_EVERY_S = 0.5  # charts redraw at most this often while training runs
 
 
 @dataclass
-class EpochsTrained(Message):
-    """Posted by the worker: epochs of one run trained since its last message."""
+class Trained(TextualMessage):
+    """Posted by the worker: one of the runner's events, as it came."""
 
-    run: int
-    records: tuple[EpochRecord, ...]
-    losses: np.ndarray
-    epochs_done: int
-    divergence: Divergence | None
+    event: Any
 
 
 @dataclass
-class RunTrained(Message):
-    run: int
-    result: Run
-    stopped: bool
+class TrainingFailed(TextualMessage):
+    """Posted by the worker when training raised: what went wrong, in one line."""
 
-
-@dataclass
-class TrainingEnded(Message):
-    stopped: bool
+    error: str
 
 
 class TrainingScreen(LabScreen):
@@ -84,10 +79,9 @@ class TrainingScreen(LabScreen):
         Binding("x", "stop", "stop", show=False),
     ]
 
-    def __init__(self, scenario: Scenario, backend: Backend, backend_name: str = "auto"):
+    def __init__(self, scenario: Scenario, backend: Backend):
         super().__init__(scenario)
         self.backend = backend
-        self.backend_name = backend_name
         self.session = Session(scenario, backend)
         self.cursor = Cursor(self.session.layers)
         self.run_index = 0
@@ -100,6 +94,9 @@ class TrainingScreen(LabScreen):
         self.follow = False
         self.training = True
         self.stopped = False
+        self.failure: str | None = None
+        self.fell_back: Message | None = None
+        self._training: Training | None = None
         self._timer = None
         self._last_chart = 0.0
 
@@ -150,78 +147,101 @@ class TrainingScreen(LabScreen):
 
     @work(thread=True, exclusive=True, group="training", exit_on_error=False)
     def train(self) -> None:
-        worker = get_current_worker()
-        stopped = False
-        for index, (gradient, lr) in enumerate(self.session.plan):
-            trainer = Trainer(self.backend, self.scenario, lr, gradient)
-            sent_records = sent_losses = 0
-            last = time.monotonic()
-            for epoch in trainer.epochs():
-                if worker.is_cancelled:
-                    stopped = True
-                    break
-                now = time.monotonic()
-                if now - last >= POST_EVERY_S:
-                    last = now
-                    records = tuple(trainer.records[sent_records:])
-                    sent_records += len(records)
-                    losses = trainer.losses[sent_losses:epoch].copy()
-                    sent_losses = epoch
-                    self.post_message(EpochsTrained(index, records, losses, epoch, trainer.divergence))
-            self.post_message(RunTrained(index, trainer.result(), stopped))
-            if stopped:
-                break
-        self.post_message(TrainingEnded(stopped))
+        """Drain the runner's events (the one place a scenario is trained) and post them."""
+        training = self._training = Training(self.scenario, self.backend, report_every=POST_EVERY_S)
+        try:
+            for event in training.events():
+                if get_current_worker().is_cancelled:
+                    training.stop()
+                self.post_message(Trained(event))
+        except Exception as exc:  # shown on screen; the app goes on with what was trained
+            self.post_message(TrainingFailed(f"{type(exc).__name__}: {say(exc.args[0]) if exc.args else exc}"))
 
-    def on_epochs_trained(self, message: EpochsTrained) -> None:
-        self.session.runs[message.run].add(message.records, message.losses, message.epochs_done, message.divergence)
-        self._trained(message.run)
+    def on_trained(self, message: Trained) -> None:
+        event = message.event
+        s = self.session
+        if isinstance(event, EpochsTrained):
+            s.trained(event)
+            self._trained(event.first_run)
+        elif isinstance(event, RunsTrained):
+            s.finished(event.first_run, event.runs)
+            # A sweep finishes a thousand runs at once: one redraw.
+            self._trained(event.first_run, force_charts=True)
+        elif isinstance(event, BackendFellBack):
+            self.backend, self.fell_back = event.backend, event.reason
+            s.restart(event.backend)
+            self.cursor.set_epochs([1], self._updates_of)
+            self.notify(say(event.reason), severity="warning", timeout=10)
+            self.refresh_all(charts=True)
+        elif isinstance(event, TrainingFinished):
+            self.training = False
+            self.stopped = event.stopped
+            self.refresh_all(charts=True)
 
-    def on_run_trained(self, message: RunTrained) -> None:
-        self.session.runs[message.run].finish(message.result)
-        # A sweep finishes a thousand runs: redraw the charts at once only for the run shown
-        # (the others within the usual quarter-second throttle; all of them at the end).
-        self._trained(message.run, force_charts=message.run == self.run_index)
-
-    def on_training_ended(self, message: TrainingEnded) -> None:
+    def on_training_failed(self, message: TrainingFailed) -> None:
         self.training = False
-        self.stopped = message.stopped
+        self.failure = message.error
+        self.notify(f"Training stopped: {message.error}", severity="error", timeout=30)
         self.refresh_all(charts=True)
 
+    def _updates_of(self, epoch: int) -> int:
+        record = self.session.runs[self.run_index].record(epoch)
+        return len(record.updates) if record is not None else 1
+
     def _trained(self, run: int, force_charts: bool = False) -> None:
-        # A run that ended early (diverged, or stopped) counts as done for the progress bar.
-        done = sum(r.epochs if r.finished else r.epochs_done for r in self.session.runs)
-        self.query_one(ProgressBar).update(progress=done)
-        if run == self.run_index:
-            self.cursor.set_epochs(self.session.runs[run].steppable_epochs())
+        self._show_progress()
+        moved = False
+        if run == self.run_index or self.session.is_sweep:
+            before = self.cursor.position
+            self.cursor.set_epochs(self.session.runs[self.run_index].steppable_epochs(), self._updates_of)
             if self.follow:
                 self.cursor.to_end()
+            moved = self.cursor.position != before
         now = time.monotonic()
-        charts = force_charts or now - self._last_chart > 0.25
-        if charts or run == self.run_index:  # another run's progress changes only the charts
+        charts = force_charts or now - self._last_chart > CHARTS_EVERY_S
+        if charts or moved:
             self.refresh_all(charts=charts)
+        else:
+            self.query_one("#status", Static).update(self._status(self.view()))
+
+    def _show_progress(self) -> None:
+        """How far training has got: the epochs trained, out of all the runs' epochs (a run
+        that diverged counts as done; a stopped one counts what it reached)."""
+        done = sum(r.epochs if r.divergence is not None else r.epochs_done for r in self.session.runs)
+        self.query_one(ProgressBar).update(progress=done)
 
     # --- drawing ----------------------------------------------------------------------------
 
-    def view(self) -> View:
+    def view(self) -> View | None:
+        """What every panel draws, or None while the first epoch is still training."""
         s = self.session
+        run = s.runs[self.run_index]
         pos = self.cursor.position
-        values = s.pass_at(self.run_index, pos.epoch)
-        if values is None:  # the cursor's epoch is always steppable; this is a safety net
-            self.cursor.reset()
+        if run.record(pos.epoch) is None:  # the cursor's epoch is always steppable; a safety net
+            self.cursor.set_epochs(run.steppable_epochs(), self._updates_of)
             pos = self.cursor.position
-            values = s.pass_at(self.run_index, pos.epoch)
-        assert values is not None
+        record = run.record(pos.epoch)
+        values = s.analysis.values(self.run_index, pos.epoch, pos.update) if record is not None else None
+        if record is None or values is None:
+            return None
+        points = int(values.inputs.shape[0])
         return View(
-            s, self.run_index, pos.epoch, pos.step, self.cursor.step, self.point,
+            s, self.run_index, pos.epoch, pos.step, self.cursor.step, self.point % points,
             s.parameters[self.parameter_index], self.full_precision, self.dim_off_path,
-            values, s.record_at(self.run_index, pos.epoch),
+            values, record, pos.update,
         )
 
     def refresh_all(self, charts: bool = False) -> None:
         if not self.is_mounted:
             return
         view = self.view()
+        if view is None:
+            waiting = Text("Training the first epoch…", style="dim") if self.training else Text(
+                "Nothing was trained: " + (self.failure or "training stopped before its first epoch."), style="bold red")
+            for panel in (NetworkPanel, StepPanel, ChainPanel):
+                self.query_one(panel).update(waiting)
+            self.query_one("#status", Static).update(self._status(None))
+            return
         for panel in (NetworkPanel, StepPanel, ChainPanel):
             self.query_one(panel).show(view)
         if self.session.is_2d_classifier:
@@ -235,22 +255,29 @@ class TrainingScreen(LabScreen):
         else:
             self._mark_epoch(view)
 
-    def _status(self, view: View) -> Text:
-        run = view.run
+    def _status(self, view: View | None) -> Text:
+        run = self.session.runs[self.run_index]
         text = Text()
         state = "playing" if self.playing else "paused"
         if self.training:
-            state += " · training…"
+            state += f" · training… epoch {run.epochs_done:,}"
+        elif self.failure:
+            state += " · training failed"
         elif self.stopped:
-            state += " · training stopped (x)"
+            state += f" · training stopped at epoch {run.epochs_done:,} (x)"
         # The step itself is named in the step panel's heading; the status says where we are.
-        text.append(f"epoch {view.epoch:,} of {run.epochs:,}", style="bold")
+        epoch = view.epoch if view is not None else 1
+        text.append(f"epoch {epoch:,} of {run.epochs:,}", style="bold")
+        if view is not None and view.updates > 1:
+            text.append(f" · batch {view.update_index + 1} of {view.updates}", style="bold")
         runs = len(self.session.runs)
         text.append(f" · run {self.run_index + 1}/{runs}{' (u: next)' if runs > 1 else ''}: {run.label}")
         text.append(f" · {state}, {SPEEDS[self.speed]:g} s/step")
+        if self.failure:
+            text.append(f"\ntraining stopped: {self.failure}", style="bold red")
         if run.divergence is not None:
-            text.append(f"\n{run.divergence}", style="bold red")
-        reason = self.backend.reason
+            text.append(f"\n{diverged(run.divergence)}", style="bold red")
+        reason = say(self.backend.reason)
         backend = reason if reason.lower().startswith(f"auto chose {self.backend.name}") else f"backend {self.backend.name} ({reason})"
         text.append(f"\n{run.dtype} · {backend}", style="dim")
         if self.full_precision:
@@ -366,12 +393,13 @@ class TrainingScreen(LabScreen):
             self._moved()
 
     def action_point(self) -> None:
-        self.point = (self.point + 1) % self.session.scenario.inputs.shape[0]  # type: ignore[union-attr]
+        view = self.view()
+        self.point = (view.point + 1) % view.point_count() if view is not None else 0
         self._moved()
 
     def action_next_run(self) -> None:
         self.run_index = (self.run_index + 1) % len(self.session.runs)
-        self.cursor.set_epochs(self.session.runs[self.run_index].steppable_epochs())
+        self.cursor.set_epochs(self.session.runs[self.run_index].steppable_epochs(), self._updates_of)
         self.refresh_all(charts=True)
 
     def action_precision(self) -> None:
@@ -383,14 +411,16 @@ class TrainingScreen(LabScreen):
         self._moved()
 
     def action_stop(self) -> None:
-        if self.training:
-            self.workers.cancel_group(self, "training")
+        if self.training and self._training is not None:
+            self._training.stop()
             self.notify("Stopping training after the current epoch.")
 
     def action_settings(self) -> None:
         from annlab.app.settings import SettingsScreen
 
-        self.app.push_screen(SettingsScreen(self.scenario, self.backend_name))
+        self.app.push_screen(SettingsScreen(self.scenario, getattr(self.app, "backend_name", "auto")))
 
     def on_unmount(self) -> None:
+        if self._training is not None:
+            self._training.stop()
         self.workers.cancel_group(self, "training")

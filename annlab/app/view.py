@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from annlab.app.session import LiveRun, Parameter, Session
+from annlab.app.session import LiveRun, Session
 from annlab.app.steps import Step
+from annlab.engine.chain import Parameter
 from annlab.playback.numbers import num
-from annlab.trace import EpochRecord, Pass
+from annlab.trace import EpochRecord, Pass, Update
 
 
 @dataclass(frozen=True)
@@ -27,8 +28,27 @@ class View:
     parameter: Parameter  # the parameter the chain-rule panel follows
     full_precision: bool
     dim_off_path: bool
-    values: Pass  # the epoch's forward and backward values, from its starting parameters
-    record: EpochRecord | None  # what training did in this epoch (its update), once trained
+    values: Pass  # the update's forward and backward values, from its starting parameters, on its data
+    record: EpochRecord  # what training did in this epoch
+    update_index: int = 0  # which of the epoch's updates (one per mini-batch), 0-based
+
+    @property
+    def update(self) -> Update:
+        """The update shown: its data points, loss, the gradient it used, the parameters after."""
+        return self.record.updates[self.update_index]
+
+    @property
+    def updates(self) -> int:
+        return len(self.record.updates)
+
+    @property
+    def batched(self) -> bool:
+        return self.update.indices is not None
+
+    def data_point(self, point: int) -> int:
+        """The 0-based index in the scenario's data of the update's ``point``-th point."""
+        indices = self.update.indices
+        return point if indices is None else int(indices[point])
 
     @property
     def run(self) -> LiveRun:

@@ -17,11 +17,19 @@ Array = Any
 
 @dataclass(frozen=True)
 class Activation:
+    """An activation owns everything said about it: its maths and its wording.
+
+    ``symbol`` is what a formula applies ("σ" in a = σ(h)); ``slope`` words the local factor
+    ∂a/∂h for one unit from the names of its activation and pre-activation, with the
+    parentheses it needs inside a product ("a11·(1 − a11)", "(1 − a11²)")."""
+
     name: str
+    symbol: str
     formula: str
     derivative_formula: str
     forward: Callable[[Any, Array], Array]
     derivative: Callable[[Any, Array, Array], Array]
+    slope: Callable[[str, str], str]
     elementwise: bool = True
 
     def backward(self, xp: Any, h: Array, a: Array, upstream: Array) -> Array:
@@ -80,38 +88,48 @@ ACTIVATIONS: dict[str, Activation] = {
     for a in (
         Activation(
             "sigmoid",
+            "σ",
             "σ(h) = 1 / (1 + e^−h)",
             "σ'(h) = σ(h)·(1 − σ(h))",
             _sigmoid,
             lambda xp, h, a: a * (1 - a),
+            lambda a, h: f"{a}·(1 − {a})",
         ),
         Activation(
+            "tanh",
             "tanh",
             "tanh(h) = (e^h − e^−h) / (e^h + e^−h)",
             "tanh'(h) = 1 − tanh(h)²",
             _tanh,
             lambda xp, h, a: 1 - a * a,
+            lambda a, h: f"(1 − {a}²)",
         ),
         Activation(
+            "relu",
             "relu",
             "relu(h) = max(h, 0)",
             "relu'(h) = 1 if h > 0 else 0",
             _relu,
             lambda xp, h, a: (h > 0).astype(h.dtype),
+            lambda a, h: f"(1 if {h} > 0 else 0)",
         ),
         Activation(
+            "linear",
             "linear",
             "linear(h) = h",
             "linear'(h) = 1",
             lambda xp, h: h,
             lambda xp, h, a: xp.ones_like(h),
+            lambda a, h: "1",
         ),
         Activation(
+            "softmax",
             "softmax",
             "softmax(h)_i = e^h_i / Σ_j e^h_j",
             "∂a_i/∂h_i = a_i·(1 − a_i)  (∂a_i/∂h_j = −a_i·a_j off the diagonal)",
             _softmax,
             lambda xp, h, a: a * (1 - a),
+            lambda a, h: f"{a}·(1 − {a}) (the diagonal of softmax's Jacobian)",
             elementwise=False,
         ),
     )

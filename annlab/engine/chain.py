@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from annlab.engine.activations import ACTIVATIONS
+from annlab.engine.losses import LOSSES
 from annlab.trace import Pass
 
 
@@ -62,9 +63,43 @@ def bias_name(layer: int, j: int) -> str:
     return f"b{layer}[{j + 1}]"
 
 
-def chain_of_factors(p: Pass, activations: tuple[str, ...], loss_formula: str, kind: str, layer: int, i: int, j: int = 0) -> Chain:
+@dataclass(frozen=True)
+class Parameter:
+    """One weight or bias, by position: what a chain-rule panel follows."""
+
+    kind: str  # "weight" | "bias"
+    layer: int  # 1-based
+    i: int  # weight: the unit below; bias: the unit
+    j: int = 0  # weight: the unit above
+
+    @property
+    def name(self) -> str:
+        return weight_name(self.layer, self.i, self.j) if self.kind == "weight" else bias_name(self.layer, self.i)
+
+    def value(self, weights: tuple, biases: tuple) -> float:
+        if self.kind == "weight":
+            return float(weights[self.layer - 1][self.i, self.j])
+        return float(biases[self.layer - 1][self.i])
+
+
+def parameters_of(layer_sizes: tuple[int, ...], limit: int = 10_000) -> list[Parameter]:
+    """Every weight and bias, layer by layer (the first ``limit`` for huge networks)."""
+    found: list[Parameter] = []
+    for l in range(1, len(layer_sizes)):
+        for j in range(layer_sizes[l]):
+            for i in range(layer_sizes[l - 1]):
+                found.append(Parameter("weight", l, i, j))
+            found.append(Parameter("bias", l, j))
+            if len(found) >= limit:
+                return found
+    return found
+
+
+def chain_of_factors(p: Pass, activations: tuple[str, ...], loss: str, kind: str, layer: int, i: int, j: int = 0) -> Chain:
     """The chain for weight ``W_layer[i, j]`` (kind "weight") or bias ``b_layer[i]`` (kind
-    "bias", ``i`` is the unit). ``layer`` is 1-based like the names; indices are 0-based."""
+    "bias", ``i`` is the unit). ``layer`` is 1-based like the names; indices are 0-based;
+    ``loss`` names the loss (its registry entry words ∂C/∂ŷ)."""
+    loss_formula = LOSSES[loss].gradient_formula
     sizes = (p.inputs.shape[1],) + tuple(values.activation.shape[1] for values in p.layers)
     unit = j if kind == "weight" else i
     factors: list[Factor] = []
@@ -88,16 +123,11 @@ def chain_of_factors(p: Pass, activations: tuple[str, ...], loss_formula: str, k
 
 
 def _through_activation(p: Pass, activations: tuple[str, ...], sizes: tuple[int, ...], layer: int, unit: int) -> list[Factor]:
-    name = activations[layer - 1]
-    if name == "linear" or not ACTIVATIONS[name].elementwise:
+    activation = ACTIVATIONS[activations[layer - 1]]
+    if activation.name == "linear" or not activation.elementwise:
         return []  # linear: the factor is 1; softmax: folded into ∂C/∂h (see _upstream)
     a, h = unit_name("a", layer, unit, sizes), unit_name("h", layer, unit, sizes)
-    meaning = {
-        "sigmoid": f"{a}·(1 − {a})",
-        "tanh": f"1 − {a}²",
-        "relu": f"1 if {h} > 0 else 0",
-    }[name]
-    return [Factor(f"∂{a}/∂{h}", meaning, p.layers[layer - 1].activation_derivative[:, unit])]
+    return [Factor(f"∂{a}/∂{h}", activation.slope(a, h), p.layers[layer - 1].activation_derivative[:, unit])]
 
 
 def _upstream(p: Pass, activations: tuple[str, ...], loss_formula: str, sizes: tuple[int, ...], layer: int, unit: int, units: set, weights: set) -> list[Factor]:
@@ -122,13 +152,3 @@ def _upstream(p: Pass, activations: tuple[str, ...], loss_formula: str, sizes: t
             + [Factor(f"∂{h_above}/∂{a}", weight_name(above, unit, 0), np.full(p.inputs.shape[0], float(w)))]
         )
     return [Factor(f"∂C/∂{a}", f"Σ_k ∂C/∂h{above}k · W{above}[{unit + 1},k]", values.upstream[:, unit])]
-
-
-def dloss_formula(loss: str) -> str:
-    """∂C/∂ŷ for one output value, as the learner would write it (m = number of values)."""
-    return {
-        "mse": "2(ŷ − y)/m",
-        "mae": "sign(ŷ − y)/m",
-        "binary-cross-entropy": "(ŷ − y)/(ŷ(1 − ŷ))/m",
-        "categorical-cross-entropy": "−y/ŷ/m",
-    }[loss]

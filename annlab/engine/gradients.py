@@ -23,7 +23,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from annlab.engine.network import Network, Parameters
+from annlab.trace import LayerValues, Pass
 
 Array = Any
 
@@ -273,3 +276,30 @@ def one_parameter_estimates(
     forward = (loss(step, params.dtype, own) - loss(0.0, params.dtype, own)) / step
     central = (loss(epsilon, xp.float64, wide) - loss(-epsilon, xp.float64, wide)) / (2 * epsilon)
     return OneParameterEstimates(forward, central)
+
+
+def replay(xp: Any, activations: tuple[str, ...], loss: str, weights: tuple, biases: tuple, x: Array, y: Array) -> Pass:
+    """Every value of one update's forward and backward pass, as host arrays (a ``Pass``):
+    from the parameters the update started from, on the data points it used. ``forward`` and
+    ``backward`` do the same operations as training's hot path, to the last bit
+    (tests/test_speed_paths.py), so this is what the engine computed, shown."""
+    network = Network(xp, list(activations), loss)
+    params = Parameters([xp.asarray(w) for w in weights], [xp.asarray(b) for b in biases])
+    with np.errstate(all="ignore"):
+        _, _, fwd, bwd = chain_rule(network, params, x, y)
+    layers = tuple(
+        LayerValues(
+            _host(fwd.pre_activations[l]), _host(fwd.activations[l]), _host(bwd.upstream[l]),
+            _host(bwd.activation_derivative[l]), _host(bwd.delta[l]),
+            _host(bwd.weight_gradients[l]), _host(bwd.bias_gradients[l]),
+        )
+        for l in range(len(weights))
+    )
+    return Pass(
+        _host(x), _host(y), tuple(np.array(w) for w in weights), tuple(np.array(b) for b in biases),
+        layers, float(_host(fwd.loss)),
+    )
+
+
+def _host(array: Array) -> np.ndarray:
+    return array.get() if hasattr(array, "get") and not isinstance(array, np.ndarray) else np.array(array, copy=True)

@@ -21,12 +21,21 @@ EPSILON = 1e-15
 
 @dataclass(frozen=True)
 class Loss:
+    """A loss owns its maths and its wording: ``formula`` for C, ``gradient_formula`` for
+    ∂C/∂ŷ of one output value as a learner writes it (m = the number of values)."""
+
     name: str
     formula: str
     value: Callable[[Any, Array, Array], Array]
     """C(p, y), reduced over the last two axes."""
     gradient: Callable[[Any, Array, Array], Array]
     """∂C/∂p, the same shape as p."""
+    gradient_formula: str
+    mean_over_rows: bool = False  # m counts data points (rows), not values (rows × outputs)
+
+    def m(self, predictions: Array) -> int:
+        """The m of the formula for these predictions (data points × outputs)."""
+        return int(predictions.shape[-2]) if self.mean_over_rows else int(predictions.shape[-1] * predictions.shape[-2])
 
 
 def _elements(p: Array) -> int:
@@ -75,24 +84,29 @@ LOSSES: dict[str, Loss] = {
             "C = (1/m) Σ (ŷ − y)²",
             _mse,
             lambda xp, p, y: 2 * (p - y) / _elements(p),
+            "2(ŷ − y)/m",
         ),
         Loss(
             "mae",
             "C = (1/m) Σ |ŷ − y|",
             _mae,
             lambda xp, p, y: xp.sign(p - y) / _elements(p),
+            "sign(ŷ − y)/m",
         ),
         Loss(
             "binary-cross-entropy",
             "C = −(1/m) Σ [y·ln p + (1 − y)·ln(1 − p)]",
             _bce,
             _bce_gradient,
+            "(ŷ − y)/(ŷ(1 − ŷ))/m",
         ),
         Loss(
             "categorical-cross-entropy",
             "C = −(1/m) Σ_rows Σ_classes y·ln p",
             _cce,
             _cce_gradient,
+            "−y/ŷ/m",
+            mean_over_rows=True,
         ),
     )
 }

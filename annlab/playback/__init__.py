@@ -10,9 +10,9 @@ def render(scenario: Scenario, trace: Trace, fmt: str = "text") -> str:
     if fmt == "json":
         import json  # not on the text path: start-up
 
-        from annlab.trace import trace_to_json
+        from annlab.playback.trace_json import trace_to_json
 
-        return json.dumps(trace_to_json(trace), allow_nan=False, ensure_ascii=False) + "\n"
+        return json.dumps(trace_to_json(scenario, trace), allow_nan=False, ensure_ascii=False) + "\n"
     from annlab.playback.text import narrate
 
     return narrate(scenario, trace)

@@ -11,16 +11,18 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from annlab.engine.chain import Chain, bias_name, chain_of_factors, dloss_formula, unit_name, weight_name
-from annlab.engine.gradients import central_difference_check, one_parameter_estimates
+from annlab.analysis import Analysis
+from annlab.engine.activations import ACTIVATIONS
+from annlab.engine.chain import Chain, Parameter, bias_name, unit_name, weight_name
 from annlab.engine.losses import LOSSES
-from annlab.engine.network import Network, Parameters
-from annlab.playback.numbers import matrix, num, signed, sparkline
+from annlab.playback.numbers import difference_digits, matrix, num, signed, sparkline
+from annlab.playback.words import diverged, say
+from annlab.scenario.kinds import KINDS, resolve
 from annlab.scenario.model import Scenario
 from annlab.trace import Pass, Run, Trace
 
 if TYPE_CHECKING:
-    from annlab.engine.sweep import SweepOutcome
+    from annlab.training.sweep import SweepOutcome
 
 WIDTH = 92
 # Multiply-adds above which play checks only the narrated parameter, not every one.
@@ -28,24 +30,18 @@ FULL_CHECK_MACS = 50_000_000
 MAX_POINTS_SHOWN = 4
 MAX_UNITS_SHOWN = 6
 MAX_TERMS_SHOWN = 6
-SYMBOL = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu", "linear": "linear", "softmax": "softmax"}
 
 
 def narrate(scenario: Scenario, trace: Trace) -> str:
-    out = _Writer()
+    out = Writer()
     out.title(scenario.title)
     if scenario.summary:
         out.para(scenario.summary)
-    if trace.kind == "training":
-        _training(out, scenario, trace)
-    elif trace.kind == "softmax-table":
-        _table(out, trace)
-    else:
-        _gallery(out, trace)
+    resolve(KINDS[trace.kind].narrate)(out, scenario, trace)
     return out.text()
 
 
-class _Writer:
+class Writer:
     def __init__(self) -> None:
         self.lines: list[str] = []
 
@@ -75,9 +71,10 @@ def _architecture(scenario: Scenario) -> str:
     return " → ".join(parts)
 
 
-def _training(out: _Writer, scenario: Scenario, trace: Trace) -> None:
+def narrate_training(out: Writer, scenario: Scenario, trace: Trace) -> None:
     net, spec = scenario.network, scenario.training
-    assert net is not None and spec is not None and trace.first_pass is not None
+    assert net is not None and spec is not None
+    analysis = Analysis(scenario, trace.runs)
     out.line()
     out.line(f"Network   {_architecture(scenario)}  ·  loss {spec.loss}  ·  {net.dtype} parameters ({net.origin})")
     out.line(f"Data      {scenario.data_origin}")
@@ -86,13 +83,15 @@ def _training(out: _Writer, scenario: Scenario, trace: Trace) -> None:
     methods = " and ".join(
         g + (f" (step {num(spec.finite_difference_step)})" if g == "finite-difference" else "") for g in spec.gradients
     )
-    batch = "full batch" if spec.batch_size == 0 else f"mini-batches of {spec.batch_size}"
+    batch = "full batch" if spec.batch_size == 0 else f"mini-batches of {spec.batch_size} (each epoch reshuffled)"
     out.line(f"Training  learning rate {rates}  ·  {spec.epochs:,} epochs  ·  {methods}  ·  {batch}")
-    out.line(f"Backend   {trace.backend} ({trace.backend_reason})")
-    _forward(out, scenario, trace.first_pass)
-    chain = _backward(out, scenario, trace.first_pass)
-    first_run = trace.runs[0]
-    _update(out, scenario, first_run, chain)
+    out.line(f"Backend   {trace.backend} ({say(trace.backend_reason)})")
+    for note in trace.notes:
+        out.para(f"Note: {say(note)}")
+    first = analysis.first_pass()
+    _forward(out, scenario, trace.runs[0], first)
+    chain = _backward(out, scenario, analysis)
+    _update(out, scenario, trace.runs[0], chain)
     if spec.sweep:
         _sweep(out, scenario, trace)  # a thousand runs: one chart, not a thousand tables
         return
@@ -103,27 +102,33 @@ def runs_report(scenario: Scenario, trace: Trace) -> str:
     """Each run's first epochs as the chapter prints them, then what the runs show together
     (divergence, stuck weights, why finite differences and the chain rule part): the part of
     ``narrate`` that the app's runs panel shows."""
-    out = _Writer()
+    out = Writer()
     _runs_report(out, scenario, trace)
     return "\n".join(out.lines).strip("\n")
 
 
-def _runs_report(out: _Writer, scenario: Scenario, trace: Trace) -> None:
+def _runs_report(out: Writer, scenario: Scenario, trace: Trace) -> None:
     for run in trace.runs:
         _epochs(out, scenario, run)
-    _summary(out, scenario, trace)
+    _summary(out, scenario, trace, Analysis(scenario, trace.runs))
 
 
-def _forward(out: _Writer, scenario: Scenario, p: Pass) -> None:
+def _forward(out: Writer, scenario: Scenario, run: Run, p: Pass) -> None:
     net = scenario.network
     assert net is not None
     sizes = net.layer_sizes
     m = p.inputs.shape[0]
     out.heading("1. Forward pass (epoch 1, from the initial weights)")
+    first = run.records[0].updates[0]
+    if first.indices is not None:
+        batches = len(run.records[0].updates)
+        points = ", ".join(str(int(i) + 1) for i in first.indices[:12]) + (f" and {first.indices.size - 12} more" if first.indices.size > 12 else "")
+        out.para(f"Mini-batches: epoch 1 makes {batches} updates, one per batch of {first.indices.size} data points. "
+                 f"The first update, shown here, uses batch 1: data points {points}.")
     for point in range(min(m, MAX_POINTS_SHOWN)):
         x = ", ".join(num(v) for v in p.inputs[point][:MAX_TERMS_SHOWN])
         y = ", ".join(num(v) for v in p.targets[point][:MAX_TERMS_SHOWN])
-        out.line(f"data point {point + 1} of {m}: x = ({x}{', …' if sizes[0] > MAX_TERMS_SHOWN else ''}), y = ({y})")
+        out.line(f"{_point_name(first, point, m)}: x = ({x}{', …' if sizes[0] > MAX_TERMS_SHOWN else ''}), y = ({y})")
         for l, activation in enumerate(net.activations, start=1):
             below = p.inputs[point] if l == 1 else p.layers[l - 2].activation[point]
             values = p.layers[l - 1]
@@ -141,7 +146,7 @@ def _forward(out: _Writer, scenario: Scenario, p: Pass) -> None:
                     out.line(f"    {h} = {' + '.join(terms)} + {bias_name(l, j)}")
                     out.line(f"        = {' + '.join(numbers)}{bias_term} = {num(values.pre_activation[point, j])}")
                 a = unit_name("a", l, j, sizes)
-                fn = SYMBOL[activation]
+                fn = ACTIVATIONS[activation].symbol
                 if activation == "softmax":
                     out.line(f"    {a} = softmax(h{l})_{j + 1} = {num(values.activation[point, j])}")
                 else:
@@ -153,12 +158,24 @@ def _forward(out: _Writer, scenario: Scenario, p: Pass) -> None:
     loss = LOSSES[scenario.training.loss]  # type: ignore[union-attr]
     out.line(f"prediction ŷ = {matrix(p.predictions[:MAX_POINTS_SHOWN].T if p.predictions.shape[1] == 1 else p.predictions[:MAX_POINTS_SHOWN])}"
              f"{' …' if m > MAX_POINTS_SHOWN else ''}")
-    out.line(f"loss  {loss.formula} = {num(p.loss, 6)}   (m = {p.predictions.size} value{'s' if p.predictions.size != 1 else ''})")
+    on = "" if first.indices is None else " of batch 1"
+    m = loss.m(p.predictions)
+    what = "data point" if loss.mean_over_rows else "value"
+    out.line(f"loss{on}  {loss.formula} = {num(p.loss, 6)}   (m = {m} {what}{'s' if m != 1 else ''})")
+    if first.indices is not None:
+        out.line(f"(the epoch's loss, over all {scenario.inputs.shape[0]} data points before its first update: {num(run.records[0].loss, 6)})")
+
+
+def _point_name(update, point: int, m: int) -> str:
+    """A data point as the learner finds it in the data (1-based), inside its batch."""
+    if update.indices is None:
+        return f"data point {point + 1} of {m}"
+    return f"batch 1, point {point + 1} of {m} (data point {int(update.indices[point]) + 1})"
 
 
 # The parameter whose chain the narration follows: the chapter's w11 (layer 1, from input 1
 # to unit 1), whose chain is the longest in the network.
-NARRATED_WEIGHT = (1, 0, 0)
+NARRATED_WEIGHT = Parameter("weight", 1, 0, 0)
 
 
 def _chain_lines(chain: Chain) -> list[str]:
@@ -176,38 +193,30 @@ def _chain_lines(chain: Chain) -> list[str]:
     return lines
 
 
-def _backward(out: _Writer, scenario: Scenario, p: Pass) -> Chain:
-    net, spec = scenario.network, scenario.training
-    assert net is not None and spec is not None
-    layer, i, j = NARRATED_WEIGHT
-    chain = chain_of_factors(p, net.activations, dloss_formula(spec.loss), "weight", layer, i, j)
+def _backward(out: Writer, scenario: Scenario, analysis: Analysis) -> Chain:
+    net = scenario.network
+    assert net is not None
+    chain = analysis.chain(0, 1, 0, NARRATED_WEIGHT)
+    assert chain is not None
+    p = analysis.first_pass()
     out.heading(f"2. Backward pass: the chain rule for {chain.parameter}")
     for text in _chain_lines(chain):
         out.line(text)
-    # The same gradient two other ways, on the host in NumPy: the chapter's forward difference
-    # (in the parameters' dtype) and a float64 central difference.
-    network = Network(np, list(net.activations), spec.loss)
-    params = Parameters([w.astype(net.dtype) for w in p.weights], [b.astype(net.dtype) for b in p.biases])
-    with np.errstate(all="ignore"):
-        one = one_parameter_estimates(
-            network, params, p.inputs, p.targets, "weight", layer, (i, j), spec.finite_difference_step
-        )
+    one = analysis.estimates(NARRATED_WEIGHT)
     out.line(
         f"check: central difference {num(one.central_difference, 6)} (relative error "
         f"{num(_rel(chain.total, one.central_difference), 2)}); the chapter's forward difference, "
-        f"step {num(spec.finite_difference_step)} in {net.dtype}: {num(one.forward_difference, 6)} "
+        f"step {num(scenario.training.finite_difference_step)} in {net.dtype}: {num(one.forward_difference, 6)} "  # type: ignore[union-attr]
         f"(relative error {num(_rel(chain.total, one.forward_difference), 2)})"
     )
     # Checking every parameter costs two forward passes per parameter: worth it while that
     # stays well under a second, and said so otherwise.
-    work = 2 * params.count() * net.macs_per_step(p.inputs.shape[0])
-    if work <= FULL_CHECK_MACS:
-        with np.errstate(all="ignore"):
-            check = central_difference_check(network, params, p.inputs, p.targets)
-        out.line(f"gradient check over all {params.count()} parameters: largest relative error "
+    check, count, work = analysis.full_check()
+    if check is not None:
+        out.line(f"gradient check over all {count} parameters: largest relative error "
                  f"{num(check.max_relative_error, 2)} ({'passed' if check.passed else 'FAILED'}, tolerance {num(check.tolerance)})")
     else:
-        out.line(f"(no check of all {params.count():,} parameters here: it would take {work:,} multiply-adds, "
+        out.line(f"(no check of all {count:,} parameters here: it would take {work:,} multiply-adds, "
                  "two forward passes per parameter; that cost is why backpropagation exists)")
     out.line("all gradients by the chain rule:")
     for l, values in enumerate(p.layers, start=1):
@@ -220,17 +229,28 @@ def _rel(a: float, b: float) -> float:
     return abs(a - b) / max(abs(a), abs(b), 1e-12)
 
 
-def _update(out: _Writer, scenario: Scenario, run: Run, chain: Chain) -> None:
+def _update(out: Writer, scenario: Scenario, run: Run, chain: Chain) -> None:
     record = run.records[0]
-    layer, i, j = NARRATED_WEIGHT
+    update = record.updates[0]
+    p = NARRATED_WEIGHT
     out.heading(f"3. Update (learning rate {num(run.learning_rate)}, {run.gradient} gradients)")
-    before = run.initial_weights[layer - 1][i, j]
-    grad = record.weight_gradients[layer - 1][i, j]
-    after = record.weights[layer - 1][i, j]
+    before = p.value(record.start_weights, record.start_biases)
+    grad = p.value(update.weight_gradients, update.bias_gradients)
+    after = p.value(update.weights, update.biases)
     name = chain.parameter
     out.line(f"{name} ← {name} − lr · ∂C/∂{name} = {num(before, 6)} − {num(run.learning_rate)}·{signed(grad, 6)} = {num(after, 7)}")
-    out.line("every parameter moves at once, each by −lr × its own gradient; after epoch 1:")
-    for l, (w, b) in enumerate(zip(record.weights, record.biases), start=1):
+    if update.finite_difference is not None:
+        fd = update.finite_difference
+        loss_plus = p.value(fd.weight_loss_plus, fd.bias_loss_plus)
+        digits = difference_digits(update.loss, loss_plus)
+        step = scenario.training.finite_difference_step  # type: ignore[union-attr]
+        out.line(f"  where ∂C/∂{name} = (loss_plus − loss)/{num(step)} = ({num(loss_plus, digits)} − {num(update.loss, digits)})/{num(step)} = {num(grad, 6)}")
+    if update.indices is None:
+        out.line("every parameter moves at once, each by −lr × its own gradient; after epoch 1:")
+    else:
+        out.line(f"every parameter moves at once, each by −lr × its own gradient on batch 1; after that first update "
+                 f"(epoch 1 makes {len(record.updates)}):")
+    for l, (w, b) in enumerate(zip(update.weights, update.biases), start=1):
         out.line(f"  W{l} = {matrix(w, 7)}")
         out.line(f"  b{l} = {matrix(b, 7)}")
 
@@ -246,7 +266,7 @@ def _selected_epochs(run: Run) -> list[int]:
     return head + [rest[k] for k in picks if rest[k] not in head]
 
 
-def _epochs(out: _Writer, scenario: Scenario, run: Run) -> None:
+def _epochs(out: Writer, scenario: Scenario, run: Run) -> None:
     net = scenario.network
     assert net is not None
     label = f"learning rate {num(run.learning_rate)}, {run.gradient}"
@@ -255,10 +275,9 @@ def _epochs(out: _Writer, scenario: Scenario, run: Run) -> None:
         out.heading(f"4. The first 10 epochs ({label}), as the chapter prints them")
         for epoch in range(1, min(10, run.epochs_run) + 1):
             record = run.record(epoch)
-            start = run.weights_before(epoch)
-            if record is None or start is None or record.finite_difference is None:
+            if record is None or record.start_weights is None or record.finite_difference is None:
                 break
-            w0 = start[0][0][0, 0]
+            w0 = record.start_weights[0][0, 0]
             fd = record.finite_difference
             out.line(
                 f"weight value: {_r2(w0)} original loss: {_r2(record.loss)} loss_plus: {_r2(fd.weight_loss_plus[0][0, 0])} "
@@ -275,7 +294,8 @@ def _epochs(out: _Writer, scenario: Scenario, run: Run) -> None:
             names += [bias_name(l, j) for j in range(net.layer_sizes[l])]
         header += "".join(f"  {n:>12}" for n in names)
     else:
-        header += f"  {'‖∂C/∂θ‖ (gradient size)':>24}"
+        label = "‖∂C/∂θ‖ (gradient size)" if run.batch_size == 0 else "‖∂C/∂θ‖ (batch 1's)"
+        header += f"  {label:>24}"
     out.line(header)
     for epoch in _selected_epochs(run):
         record = run.record(epoch)
@@ -285,7 +305,8 @@ def _epochs(out: _Writer, scenario: Scenario, run: Run) -> None:
             values = [v for w, b in zip(record.weights, record.biases) for v in (*w.reshape(-1), *b.reshape(-1))]
             row += "".join(f"  {num(v, 7):>12}" for v in values)
         else:
-            norm = float(np.sqrt(sum(float((g.astype(np.float64) ** 2).sum()) for g in record.weight_gradients + record.bias_gradients)))
+            first = record.updates[0]
+            norm = float(np.sqrt(sum(float((g.astype(np.float64) ** 2).sum()) for g in first.weight_gradients + first.bias_gradients)))
             row += f"  {num(norm, 5):>24}"
         out.line(row)
     if run.record_stride > 1:
@@ -297,50 +318,25 @@ def _r2(value: float) -> str:
     return str(np.round(value, 2))
 
 
-def _stuck(run: Run) -> list[str]:
-    """Parameters that a float32 finite-difference run froze: their nudge rounded away."""
-    notes = []
-    last = run.records[-1].finite_difference if run.records else None
-    if last is None:
-        return notes
-    for kind, nudges, finals in (("weight", last.weight_nudges, run.final_weights), ("bias", last.bias_nudges, run.final_biases)):
-        for l, (nudge, final) in enumerate(zip(nudges, finals), start=1):
-            for index in zip(*np.nonzero(nudge == 0)):
-                name = weight_name(l, *index) if kind == "weight" else bias_name(l, index[-1])
-                value = float(final[index])
-                first = next(
-                    (r.epoch for r in run.records if r.finite_difference is not None
-                     and (r.finite_difference.weight_nudges if kind == "weight" else r.finite_difference.bias_nudges)[l - 1][index] == 0),
-                    None,
-                )
-                spacing = float(np.spacing(np.abs(final.dtype.type(value))))
-                notes.append(
-                    f"{name} is stuck at {num(value, 7)} from epoch {first}: {run.dtype} numbers near it are "
-                    f"{num(spacing, 3)} apart, so {num(value, 7)} + 0.0001 rounds back to {num(value, 7)}, the loss "
-                    f"does not change, the finite-difference gradient is 0 and the update does nothing."
-                )
-    return notes
-
-
-def _summary(out: _Writer, scenario: Scenario, trace: Trace) -> None:
+def _summary(out: Writer, scenario: Scenario, trace: Trace, analysis: Analysis) -> None:
     out.heading("5. Summary")
     for run in trace.runs:
         out.line(f"learning rate {num(run.learning_rate)}, {run.gradient}: {run.epochs_run:,} epoch{'s' if run.epochs_run != 1 else ''}")
         if run.divergence is not None:
-            out.para(f"  {run.divergence}. A learning rate this large makes each step overshoot by more than it corrects.", "  ")
+            out.para(f"  {diverged(run.divergence)}. A learning rate this large makes each step overshoot by more than it corrects.", "  ")
         out.line(f"  final loss {num(run.final_loss, 6)}; final predictions {matrix(run.final_predictions.T if run.final_predictions.shape[1] == 1 else run.final_predictions, 6)}")
         if sum(w.size for w in run.final_weights) <= 16:
             for l, (w, b) in enumerate(zip(run.final_weights, run.final_biases), start=1):
                 out.line(f"  final W{l} = {matrix(w, 8)}   b{l} = {matrix(b, 8)}")
-        for note in _stuck(run):
-            out.para(note, "  ")
+        for note in analysis.stuck(run):
+            out.para(say(note), "  ")
         line, scale = sparkline(run.losses)
         if line and run.epochs_run > 1:
             out.line(f"  loss {line}  {scale}")
-    _compare_methods(out, trace)
+    _compare_methods(out, trace, analysis)
 
 
-def _compare_methods(out: _Writer, trace: Trace) -> None:
+def _compare_methods(out: Writer, trace: Trace, analysis: Analysis) -> None:
     """Where a scenario trains the same rate both ways, say how and why they part."""
     by_rate: dict[float, dict[str, Run]] = {}
     for run in trace.runs:
@@ -351,11 +347,11 @@ def _compare_methods(out: _Writer, trace: Trace) -> None:
         fd, exact = runs["finite-difference"], runs["chain-rule"]
         out.line()
         out.line(f"finite differences vs the chain rule at learning rate {num(rate)}:")
-        if (fd.divergence is None) != (exact.divergence is None) or _stuck(fd):
+        if (fd.divergence is None) != (exact.divergence is None) or analysis.stuck(fd):
             out.para(
                 "The two runs part ways. The chain rule follows the exact gradient, so with this learning rate "
                 "every step overshoots further and the weights grow without bound"
-                + (f" ({exact.divergence})" if exact.divergence else "")
+                + (f" ({diverged(exact.divergence)})" if exact.divergence else "")
                 + ". The chapter's finite difference measures the gradient by nudging each parameter by 0.0001 "
                 "in float32; once a parameter is large, the nudge is lost to rounding, the measured gradient is "
                 "exactly 0, and that parameter stops moving.",
@@ -391,8 +387,8 @@ def _sweep_rows(runs: list[Run], outcome: SweepOutcome) -> list[int]:
     return sorted(picks)
 
 
-def _sweep(out: _Writer, scenario: Scenario, trace: Trace) -> None:
-    from annlab.engine.sweep import hessian_bound, sweep_outcome  # only sweeps need it (start-up)
+def _sweep(out: Writer, scenario: Scenario, trace: Trace) -> None:
+    from annlab.training.sweep import hessian_bound, sweep_outcome  # only sweeps need it (start-up)
 
     spec = scenario.training
     assert spec is not None
@@ -437,7 +433,7 @@ def _sweep(out: _Writer, scenario: Scenario, trace: Trace) -> None:
             observed.append(f"it first failed to fall at lr = {num(outcome.first_rate_that_failed, 5)}")
         if outcome.first_rate_that_overflowed is not None:
             first = next(r for r in runs if r.learning_rate == outcome.first_rate_that_overflowed)
-            observed.append(f"the first rate to overflow was {num(first.learning_rate, 5)} ({first.divergence})")
+            observed.append(f"the first rate to overflow was {num(first.learning_rate, 5)} ({diverged(first.divergence)})")
         if observed:
             out.para("Where training really broke: " + "; ".join(observed) + ".")
         if outcome.best_rate is not None:
@@ -448,7 +444,7 @@ def _sweep(out: _Writer, scenario: Scenario, trace: Trace) -> None:
 # --- tables and galleries -----------------------------------------------------------------
 
 
-def _table(out: _Writer, trace: Trace) -> None:
+def narrate_table(out: Writer, scenario: Scenario, trace: Trace) -> None:
     table = trace.table
     assert table is not None
     out.heading("Softmax outputs and categorical cross-entropy")
@@ -466,7 +462,7 @@ def _table(out: _Writer, trace: Trace) -> None:
              "target: 0 when the network is sure and right, growing without bound as that probability goes to 0.")
 
 
-def _gallery(out: _Writer, trace: Trace) -> None:
+def narrate_gallery(out: Writer, scenario: Scenario, trace: Trace) -> None:
     from annlab.engine import tables  # only galleries need it (start-up)
 
     g = trace.gallery

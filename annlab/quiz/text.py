@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from annlab.engine.activations import ACTIVATIONS
-from annlab.engine.chain import bias_name, dloss_formula, unit_name, weight_name
+from annlab.engine.chain import bias_name, unit_name, weight_name
 from annlab.engine.losses import LOSSES
 from annlab.playback import numbers
 from annlab.quiz.exercises import Exercise, NetworkScenario, TableScenario, parse_parameter
@@ -28,8 +28,8 @@ def signed(value: float) -> str:
     return numbers.signed(round(float(value), 12))
 
 
-SYMBOL = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu", "linear": "linear", "softmax": "softmax"}
-DERIVATIVE = {"sigmoid": "{a}·(1 − {a})", "tanh": "1 − {a}²", "relu": "1 if {h} > 0 else 0", "linear": "1"}
+def symbol(activation: str) -> str:
+    return ACTIVATIONS[activation].symbol
 
 
 # --- the question -----------------------------------------------------------------------------
@@ -162,12 +162,12 @@ def _activation_line(s: NetworkScenario, forward, point: int, l: int, j: int) ->
         total = " + ".join(f"e^{signed(v)}" for v in hs)
         return (f"{a} = e^{h} / Σ_k e^h{l}k = e^{signed(hs[j])} / ({total}) "
                 f"= {num(exps[j])} / {num(exps.sum())} = {value}")
-    return f"{a} = {SYMBOL[activation]}({h}) = {SYMBOL[activation]}({num(hs[j])}) = {value}"
+    return f"{a} = {symbol(activation)}({h}) = {symbol(activation)}({num(hs[j])}) = {value}"
 
 
 def _loss_lines(s: NetworkScenario, forward) -> list[str]:
     p, y = forward.activations[-1], s.targets
-    m = p.shape[0] if s.loss in ("categorical-cross-entropy",) else p.size
+    m = p.shape[0] if LOSSES[s.loss].mean_over_rows else p.size
     if s.loss == "mse":
         terms = " + ".join(f"({num(a)} − {num(b)})²" for a, b in zip(p.reshape(-1), y.reshape(-1)))
         numbers = f"(1/{m})·[{terms}]"
@@ -209,7 +209,7 @@ def _backward_lines(s: NetworkScenario, forward, backward, parameter, lang: str)
                 numbers = f"2·({num(p)} − {num(y)})/{m}"
             else:  # binary cross-entropy
                 numbers = f"({num(p)} − {num(y)})/({num(p)}·(1 − {num(p)}))/{m}"
-            lines.append(f"  ∂C/∂{a} = {dloss_formula(s.loss)} = {numbers} = {num(up)}")
+            lines.append(f"  ∂C/∂{a} = {LOSSES[s.loss].gradient_formula} = {numbers} = {num(up)}")
             lines += _through_activation(s, forward, backward, last, k)
     # Down to the parameter's layer: every unit of the layers in between, then its own unit.
     for l in range(last - 1, parameter.layer - 1, -1):
@@ -246,14 +246,10 @@ def _through_activation(s: NetworkScenario, forward, backward, l: int, j: int) -
     av = forward.activations[l - 1][0, j]
     hv = forward.pre_activations[l - 1][0, j]
     derivative = backward.activation_derivative[l - 1][0, j]
-    meaning = DERIVATIVE[activation].format(a=a, h=h)
-    numbers = {
-        "sigmoid": f"{num(av)}·(1 − {num(av)})",
-        "tanh": f"1 − {signed(av)}²",
-        "relu": f"1 if {num(hv)} > 0 else 0",
-        "linear": "1",
-    }[activation]
-    d = f"{SYMBOL[activation]}'({h})"
+    # The registry's own wording of the slope, in symbols and then with the numbers put in.
+    slope = ACTIVATIONS[activation].slope
+    meaning, numbers = slope(a, h), slope(signed(av), signed(hv))
+    d = f"{symbol(activation)}'({h})"
     up, delta = backward.upstream[l - 1][0, j], backward.delta[l - 1][0, j]
     lines = []
     if activation != "linear":

@@ -29,6 +29,7 @@ from annlab.engine.datasets import GENERATORS, generate, initial_parameters
 from annlab.engine.losses import LOSSES
 from annlab.errors import ScenarioError
 from annlab.scenario import schema
+from annlab.scenario.kinds import KINDS, resolve
 from annlab.scenario.model import GallerySpec, NetworkSpec, Scenario, TableSpec, TrainingSpec
 
 GRADIENTS = ("chain-rule", "finite-difference")
@@ -42,12 +43,6 @@ MAX_PARAMETERS = 20_000_000
 MAX_VALUES_PER_LAYER = 50_000_000
 PROBABILITY_TOLERANCE = 1e-6
 
-_SECTIONS_BY_KIND = {
-    "training": {"scenario", "data", "network", "training"},
-    "softmax-table": {"scenario", "table"},
-    "activations": {"scenario", "gallery"},
-    "losses": {"scenario", "gallery"},
-}
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -228,7 +223,7 @@ class _Checker:
 
     def enum_values(self, key: str) -> str:
         values = {
-            "scenario.kind": sorted(_SECTIONS_BY_KIND),
+            "scenario.kind": sorted(KINDS),
             "network.dtype": ["float32", "float64"],
             "network.init": ["xavier", "he", "uniform"],
             "training.sweep.scale": ["log", "linear"],
@@ -249,7 +244,10 @@ class _Checker:
         info = parsed.scenario
         if not info.title.strip():
             raise self.fail("scenario.title", "is empty; expected a title for the learner")
-        wanted = _SECTIONS_BY_KIND[info.kind]
+        kind = KINDS.get(info.kind)
+        if kind is None:
+            raise self.fail("scenario.kind", f"found {info.kind!r}{_close(info.kind, KINDS)}; expected one of: {', '.join(sorted(KINDS))}")
+        wanted = kind.sections
         for section in ("data", "network", "training", "table", "gallery"):
             present = getattr(parsed, section) is not None
             if present and section not in wanted:
@@ -257,11 +255,7 @@ class _Checker:
             if not present and section in wanted:
                 raise self.fail(section, f"missing; kind {info.kind!r} needs a [{section}] section")
         base = dict(path=self.path, title=info.title.strip(), kind=info.kind, summary=info.summary.strip())
-        if info.kind == "training":
-            return self.training_scenario(parsed, base)
-        if info.kind == "softmax-table":
-            return Scenario(**base, table=self.table(parsed.table))
-        return Scenario(**base, gallery=self.gallery(info.kind, parsed.gallery))
+        return resolve(kind.build)(self, parsed, base)
 
     def training_scenario(self, parsed: schema.ScenarioFile, base: dict[str, Any]) -> Scenario:
         net, data, training = parsed.network, parsed.data, parsed.training
@@ -512,6 +506,18 @@ def _control_character(node: Any, key: str = "") -> tuple[str, str] | None:
             if found:
                 return found
     return None
+
+
+def build_training(checker: _Checker, parsed: schema.ScenarioFile, base: dict[str, Any]) -> Scenario:
+    return checker.training_scenario(parsed, base)
+
+
+def build_table(checker: _Checker, parsed: schema.ScenarioFile, base: dict[str, Any]) -> Scenario:
+    return Scenario(**base, table=checker.table(parsed.table))
+
+
+def build_gallery(checker: _Checker, parsed: schema.ScenarioFile, base: dict[str, Any]) -> Scenario:
+    return Scenario(**base, gallery=checker.gallery(base["kind"], parsed.gallery))
 
 
 def _struct_in(hint: Any) -> Any:

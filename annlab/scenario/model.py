@@ -38,6 +38,7 @@ class TrainingSpec:
     batch_size: int  # 0 = full batch
     shuffle_seed: int
     sweep: bool = False  # learning rates came from a sweep range (train them batched)
+    optimizer: str = "sgd"  # the update's rule (annlab.engine.optimizers)
 
     @property
     def gradient(self) -> str:

@@ -18,7 +18,7 @@ class _Section(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 class ScenarioInfo(_Section):
     title: str
-    kind: Literal["training", "softmax-table", "activations", "losses"] = "training"
+    kind: str = "training"  # a name in annlab.scenario.kinds.KINDS (the loader checks it)
     summary: str = ""
 
 

@@ -18,7 +18,8 @@ from annlab.app.panels import ChainPanel, NetworkPanel, StepPanel
 from annlab.app.training import TrainingScreen
 from annlab.cli import load
 from annlab.engine.backend import numpy_backend
-from annlab.engine.runner import run_scenario
+from annlab.analysis import Analysis
+from annlab.training.runner import run_scenario
 from tests import chapter_reference as chapter
 
 SIZE = (120, 40)
@@ -77,7 +78,7 @@ async def test_values_at_every_step_equal_the_engines_trace(make_app):
         await settle(pilot)
         screen = app.screen
         first = screen.view().values
-        for mine, theirs in zip(first.layers, trace.first_pass.layers):
+        for mine, theirs in zip(first.layers, Analysis(scenario, trace.runs).first_pass().layers):
             for field in ("pre_activation", "activation", "delta", "weight_gradient", "bias_gradient"):
                 assert np.array_equal(getattr(mine, field), getattr(theirs, field)), field
         for epoch in (1, 2, 3):
@@ -178,7 +179,8 @@ async def test_chain_rule_panel_matches_the_hand_derivation(make_app):
         # Central difference agrees to ~1e-9 with the chain rule: its relative error is shown.
         assert "relative error 1.1e-09" in chain or "relative error 1.0e-09" in chain or "e-1" in chain
         # Off-path units are dimmed: the chain of W1[1,1] passes through x1, h11 and ŷ only.
-        chain_obj = screen.session.chain(screen.view().values, screen.view().parameter)
+        view = screen.view()
+        chain_obj = screen.session.analysis.chain(view.run_index, view.epoch, view.update_index, view.parameter)
         assert chain_obj.path_units == {(0, 0), (1, 0), (2, 0)}
         # The next parameter by key, then one chosen by clicking (its click action).
         await pilot.press("right_square_bracket")
@@ -268,7 +270,7 @@ async def test_live_edit_reruns_from_the_same_initial_weights(make_app):
         view = screen.view()
         g = view.values.layers[0].weight_gradient[0, 0]
         w0 = view.values.weights[0][0, 0]
-        assert runs[0].records[1].weights[0][0, 0] == pytest.approx(w0 - 0.1 * g, rel=1e-6)
+        assert runs[0].record(1).weights[0][0, 0] == pytest.approx(w0 - 0.1 * g, rel=1e-6)
         # A bad value is refused in the dialog with the command line's words.
         await pilot.press("l")
         app.screen.query_one("#epochs").value = "lots"

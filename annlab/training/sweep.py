@@ -21,25 +21,17 @@ from __future__ import annotations
 import bisect
 import math
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
 from annlab.engine.backend import Backend, to_host
 from annlab.engine.network import Network
-from annlab.engine.training import (
-    ARRAY_OVERHEAD_BYTES,
-    RECORD_OVERHEAD_BYTES,
-    EpochLoop,
-    FlatParameters,
-    descend,
-    host_row,
-    loss_reason,
-    non_finite_in_row,
-    records_that_fit,
-)
+from annlab.engine.optimizers import OPTIMIZERS
 from annlab.scenario.model import Scenario, TrainingSpec
-from annlab.trace import Divergence, EpochRecord, Run
+from annlab.trace import Divergence, EpochRecord, Run, Update
+from annlab.training.storage import FlatParameters, ParameterStore, RecordBuffer, host_row
+from annlab.training.trainer import EpochLoop, batch_order, loss_reason, non_finite_in_row, updates_per_epoch
 
 
 # A sweep is read as a chart of final losses against rates, so each run keeps fewer records
@@ -63,78 +55,71 @@ class Sweep(EpochLoop):
         count = len(self.rates)
         self.network = Network(xp, list(net.activations), self.spec.loss)
         self.x, self.y = xp.asarray(scenario.inputs), xp.asarray(scenario.targets)
+        self.rows = int(self.x.shape[0])
         self.dtype = net.dtype
         param_dtype = np.dtype(net.dtype)
         self.compute_dtype = np.result_type(self.x.dtype, self.y.dtype, param_dtype)
-        w_shapes = [w.shape for w in net.weights]
-        # Biases get a row axis, (rates, 1, units), so that they broadcast over data points
-        # beside the stacked pre-activations (rates, points, units).
-        stacked_b = [(1,) + b.shape for b in net.biases]
-        lead = (count,)
         columns = _columns_fit(backend, self.network, self.spec, self.x, self.y)
-        self._stored = FlatParameters(xp, w_shapes, stacked_b, param_dtype, lead, columns)
-        initial = np.concatenate([a.astype(param_dtype).reshape(-1) for a in net.weights + net.biases])
-        self._stored.flat[...] = xp.asarray(initial)
-        if self.compute_dtype == param_dtype:
-            self._compute = self._stored
-        else:
-            self._compute = FlatParameters(xp, w_shapes, stacked_b, self.compute_dtype, lead, columns)
-            self._compute.flat[...] = self._stored.flat
-        self._grads = FlatParameters(xp, w_shapes, [b.shape for b in net.biases], self.compute_dtype, lead, columns)
+        self.store = ParameterStore(xp, net.weights, net.biases, param_dtype, self.compute_dtype, (count,), columns)
+        self._stored, self._compute, self._grads = self.store.stored, self.store.compute, self.store.grads
         self._columns = _Columns(self.network, self.x, self.y, self._compute, self._grads) if columns else None
         # A Python float times a float32 array rounds the rate to float32 first (NEP 50):
         # the rates column in the compute dtype does the same, rate by rate.
-        self._rates = xp.asarray(np.array(self.rates, dtype=self.compute_dtype)[:, None])
-        self._step = self._grads.flat.copy(order="K")  # laid out like the gradients
+        rates = xp.asarray(np.array(self.rates, dtype=self.compute_dtype)[:, None])
         if columns:
             # Every gradient's own rate, laid out like the gradients: the update's multiply is
             # then element by element, NumPy's fast path, rather than a broadcast.
-            rates = self._step.copy(order="K")
-            rates[...] = self._rates
-            self._rates = rates
-        # One run's host layout (no leading axis), to split flat rows into layers.
-        self._layout = FlatParameters(np, w_shapes, [b.shape for b in net.biases], param_dtype)
-        self.initial = self._layout.split(initial)
-        epochs = self.spec.epochs
-        size = self._stored.size
-        per_record = size * (param_dtype.itemsize + self.compute_dtype.itemsize)
-        per_record += RECORD_OVERHEAD_BYTES + 4 * len(w_shapes) * ARRAY_OVERHEAD_BYTES
-        self.stride, rows = records_that_fit(epochs, count, per_record, SWEEP_RECORD_BUDGET_BYTES)
-        self._record_epochs = np.zeros(rows, dtype=np.int64)
-        self._record_params = np.empty((rows, count, size), dtype=param_dtype)
-        self._record_grads = np.empty((rows, count, size), dtype=self.compute_dtype)
-        self._recorded = 0
-        self.losses = np.empty((epochs, count), dtype=np.float64)
+            laid_out = self._grads.flat.copy(order="K")
+            laid_out[...] = rates
+            rates = laid_out
+        self.optimizer = OPTIMIZERS[self.spec.optimizer](xp, rates, self._grads.flat)
+        self._layout = self.store.layout
+        self.initial = self._layout.split(to_host(self._stored.flat[0]).copy())
+        self._updates = updates_per_epoch(self.spec, self.rows)
+        self.buffer = RecordBuffer(
+            self._layout, self.spec.epochs, count, self._updates, param_dtype, self.compute_dtype,
+            points=self.rows, batch_size=self.spec.batch_size if self._updates > 1 else 0,
+            budget=SWEEP_RECORD_BUDGET_BYTES,
+        )
+        self.stride = self.buffer.stride
+        self.losses = np.empty((self.spec.epochs, count), dtype=np.float64)
         # Per run: where it diverged, why, and its parameters and gradients at that epoch.
         self.divergence: list[Divergence | None] = [None] * count
-        self._last = np.empty((count, size), dtype=param_dtype)
-        self._last_grads = np.empty((count, size), dtype=self.compute_dtype)
+        self._last = np.empty((count, self.store.size), dtype=param_dtype)
+        self._last_grads = np.empty((count, self.store.size), dtype=self.compute_dtype)
         self.alive = np.ones(count, dtype=bool)
         self.epochs_done = 0
 
     def _finished(self) -> bool:
         return not self.alive.any()
 
-    def _update(self) -> None:
-        descend(self.backend.xp, self._grads, self._rates, self._compute, self._stored, self._step)
+    def _step(self, loss: Any, recorded: bool, batch: int = 1) -> None:
+        self.optimizer.step(self._grads.flat, self._compute.flat, self._stored.flat)
+        if recorded:
+            self.buffer.update(loss, self._stored.flat, self._grads.flat, batch=batch)
 
     def _epoch(self, epoch: int) -> None:
         xp = self.backend.xp
-        batch, rows = self.spec.batch_size, self.x.shape[0]
         params = self._compute.params
-        if self._columns is not None:
-            loss = self._columns.loss_and_gradients()
-            self._update()
-        elif batch == 0 or batch >= rows:
-            loss = self.network.loss_and_gradients(params, self.x, self.y, self._grads.weights, self._grads.biases)
-            self._update()
+        recorded = self.buffer.wanted(epoch, self.spec.epochs)
+        if self._updates == 1:
+            if recorded:
+                self.buffer.begin(epoch, self._stored.flat)
+            if self._columns is not None:
+                loss = self._columns.loss_and_gradients()
+            else:
+                loss = self.network.loss_and_gradients(params, self.x, self.y, self._grads.weights, self._grads.biases)
+            self._step(loss, recorded)
         else:
             loss = self.network.training_loss(params, self.x, self.y)
-            order = np.random.default_rng((self.spec.shuffle_seed, epoch)).permutation(rows)
-            for start in range(0, rows, batch):
-                idx = xp.asarray(order[start : start + batch])
-                self.network.loss_and_gradients(params, self.x[idx], self.y[idx], self._grads.weights, self._grads.biases)
-                self._update()
+            order = batch_order(self.spec, epoch, self.rows)
+            if recorded:
+                self.buffer.begin(epoch, self._stored.flat, order)
+            size = self.spec.batch_size
+            for k, start in enumerate(range(0, self.rows, size), start=1):
+                idx = xp.asarray(order[start : start + size])
+                batch_loss = self.network.loss_and_gradients(params, self.x[idx], self.y[idx], self._grads.weights, self._grads.biases)
+                self._step(batch_loss, recorded, k)
         host_row(self.losses[epoch - 1], loss)
         loss_row = self.losses[epoch - 1]
         # Two sums are finite only if every loss and parameter is (a diverged run's parameters
@@ -145,13 +130,8 @@ class Sweep(EpochLoop):
             failed = self.alive & ~(np.isfinite(loss_row) & finite_params)
             if failed.any():
                 self._diverged(epoch, np.flatnonzero(failed), loss_row)
-        last = epoch == self.spec.epochs
-        if epoch == 1 or last or epoch % self.stride == 0:
-            k = self._recorded
-            self._record_epochs[k] = epoch
-            host_row(self._record_params[k], self._stored.flat)
-            host_row(self._record_grads[k], self._grads.flat)
-            self._recorded = k + 1
+        if recorded:
+            self.buffer.end(loss_row)
 
     def _diverged(self, epoch: int, runs: np.ndarray, loss_row: np.ndarray) -> None:
         rows = self.backend.xp.asarray(runs)
@@ -163,13 +143,14 @@ class Sweep(EpochLoop):
         for r, p in zip(runs.tolist(), params):
             bad = non_finite_in_row(self._layout, p)
             loss = float(loss_row[r])
-            self.divergence[r] = Divergence(epoch, loss_reason(loss, bad) if not math.isfinite(loss) else bad or "")
+            reason = loss_reason(loss, bad) if not math.isfinite(loss) else bad
+            self.divergence[r] = Divergence(epoch, reason)  # type: ignore[arg-type]
         # Kept above; from here on the run's copy rests at zero with a rate of zero, so that it
         # stays finite (a NaN copy would send every later epoch through the run-by-run check).
         self._stored.flat[rows] = 0
         if self._compute is not self._stored:
             self._compute.flat[rows] = 0
-        self._rates[rows] = 0
+        self.optimizer.rate[rows] = 0
 
     def runs(self) -> tuple[Run, ...]:
         xp = self.backend.xp
@@ -177,23 +158,17 @@ class Sweep(EpochLoop):
         dead = ~self.alive
         final[dead] = self._last[dead]
         # Final losses and predictions of every run in one batched forward pass.
-        stacked = FlatParameters(xp, [w.shape for w in self._layout.weights], [(1,) + b.shape for b in self._layout.biases], self.compute_dtype, (len(self.rates),))
-        stacked.flat[...] = xp.asarray(final)
+        stacked = ParameterStore(xp, *self._layout.split(final[0]), self.compute_dtype, self.compute_dtype, (len(self.rates),))
+        stacked.stored.flat[...] = xp.asarray(final)
         with np.errstate(all="ignore"):
-            fwd = self.network.forward(stacked.params, self.x, self.y)
+            fwd = self.network.forward(stacked.stored.params, self.x, self.y)
         final_losses, predictions = to_host(fwd.loss).tolist(), to_host(fwd.predictions)
         split = self._layout.split
         done = self.epochs_done
-        record_epochs = self._record_epochs[: self._recorded].tolist()
-        record_losses = self.losses[self._record_epochs[: self._recorded] - 1].T.tolist()  # [rate][record]
-        # A thousand runs are a thousand sets of small arrays: each run's arrays are views of
-        # host blocks made here, (rates, ...) each, rather than a thousand separate copies.
+        record_epochs = self.buffer.epochs[: self.buffer.count].tolist()
+        # A thousand runs: each run's losses and final parameters are views of host blocks.
         losses_by_run = np.ascontiguousarray(self.losses.T)
         final_w, final_b = split(final)
-        # Per-layer views of every record block: (records, rates, ...) each.
-        params_w, params_b = split(self._record_params[: self._recorded])
-        grads_w, grads_b = split(self._record_grads[: self._recorded])
-        blocks = (params_w, params_b, grads_w, grads_b)
         initial_w, initial_b = self.initial
         runs = []
         for r, rate in enumerate(self.rates):
@@ -203,13 +178,13 @@ class Sweep(EpochLoop):
             else:
                 stop = divergence.epoch
                 kept = bisect.bisect_left(record_epochs, stop)
-            # One tuple of per-layer views per record, made at C speed (zip over the blocks).
-            columns = [zip(*[a[:kept, r] for a in block]) for block in blocks]
-            records = list(map(EpochRecord, record_epochs[:kept], record_losses[r][:kept], *columns))
+            records = self.buffer.records(r, range(kept))
             if divergence is not None:
                 weights, biases = split(self._last[r])
                 w_grads, b_grads = split(self._last_grads[r])
-                records.append(EpochRecord(stop, float(self.losses[stop - 1, r]), weights, biases, w_grads, b_grads))
+                loss = float(self.losses[stop - 1, r])
+                update = Update(self._updates, None, loss, w_grads, b_grads, weights, biases)
+                records.append(EpochRecord(stop, loss, None, None, weights, biases, (update,)))
             runs.append(
                 Run(
                     learning_rate=rate,
@@ -225,6 +200,8 @@ class Sweep(EpochLoop):
                     final_loss=final_losses[r],
                     final_predictions=predictions[r],
                     divergence=divergence,
+                    optimizer=self.optimizer.name,
+                    batch_size=self.spec.batch_size if self._updates > 1 else 0,
                 )
             )
         return tuple(runs)
