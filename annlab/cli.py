@@ -123,6 +123,9 @@ def load(name_or_path: str, args: argparse.Namespace | None = None):
     if changes:
         scenario = scenario.with_training(**changes)
     if getattr(args, "dtype", None):
+        from annlab.scenario.loader import check_dtype_change
+
+        check_dtype_change(scenario, args.dtype)
         scenario = scenario.with_dtype(args.dtype)
     return scenario
 

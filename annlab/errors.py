@@ -14,11 +14,14 @@ class ScenarioError(Exception):
     message: str
     key: str | None = None
     line: int | None = None
+    column: int | None = None  # TOML syntax errors only: FILE:LINE:COL, as compilers write it
 
     def __str__(self) -> str:
         where = self.file
         if self.line is not None:
             where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
         if self.key:
             return f"{where}: {self.key}: {self.message}"
         return f"{where}: {self.message}"

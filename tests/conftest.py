@@ -12,9 +12,10 @@ SCENARIOS = ROOT / "scenarios"
 
 def _gpu_usable() -> tuple[bool, str]:
     from annlab.engine.backend import probe_cupy
+    from annlab.playback.words import say
 
     cupy, why = probe_cupy()
-    return cupy is not None, why
+    return cupy is not None, say(why)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -13,25 +13,12 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 from annlab.cli import main
-from annlab.scenario.bundled import bundled_scenarios
 
 
 def _play(capsys, *args):
     code = main(["play", *args])
     out, err = capsys.readouterr()
     return code, out, err
-
-
-@pytest.mark.parametrize("name", [b.name for b in bundled_scenarios()])
-def test_every_bundled_scenario_plays_as_text_and_json(capsys, name):
-    code, out, err = _play(capsys, name)
-    assert code == 0, err
-    assert "Traceback" not in out + err
-    assert len(out.splitlines()) < 400  # stays short enough to project
-    code, out, err = _play(capsys, name, "--format", "json")
-    assert code == 0, err
-    data = json.loads(out)
-    assert data["kind"] in {"training", "softmax-table", "activations", "losses"}
 
 
 def test_toy_play_narrates_forward_chain_update_and_summary(capsys):

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from annlab.engine.backend import numpy_backend, select_backend
+from annlab.playback.words import say
 from annlab.training.runner import choose_backend, run_scenario
 from annlab.scenario.loader import load_scenario
 
@@ -72,9 +73,9 @@ def test_auto_picks_cupy_only_for_big_problems(scenario_path):
 
     for name in ("toy-backprop", "y3x-compare", "y3x-sweep", "xor", "spiral"):
         backend = choose_backend(load_scenario(scenario_path(name)), "auto")
-        assert backend.name == "numpy" and "too small" in backend.reason
+        assert backend.name == "numpy" and "too small" in say(backend.reason)
     big = choose_backend(network_case((784, 1024, 10), 4096, 4096, 1), "auto")
-    assert big.name == "cupy" and big.reason.startswith("auto chose CuPy")
+    assert big.name == "cupy" and say(big.reason).startswith("auto chose CuPy")
 
 
 def test_divergence_on_cupy_is_found_at_the_same_epoch(scenario_path):

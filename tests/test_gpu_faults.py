@@ -96,18 +96,23 @@ def _main(*argv: str) -> tuple[int, str, str]:
 
 @pytest.fixture
 def big_scenario(scenario_path, monkeypatch) -> Path:
-    """A scenario that `auto` considers big enough for a GPU: the threshold is lowered to 0
-    (a scenario really above it takes `play` minutes to narrate on 2 cores)."""
-    monkeypatch.setattr(backend_module, "GPU_WORTHWHILE_MACS", 0)
+    """A scenario that `auto` considers worth a GPU: the win it asks for is lowered to 0
+    (a scenario really worth it takes `play` minutes to narrate on 2 cores)."""
+    monkeypatch.setattr(backend_module, "GPU_CLEAR_WIN", 0)
     return scenario_path("toy-backprop")
 
 
-def test_auto_probes_the_gpu_only_above_the_threshold(cupy_is):
+def test_auto_probes_the_gpu_only_for_a_predicted_win(cupy_is):
     cupy_is(None)
-    big = select_backend("auto", macs_per_step=backend_module.GPU_WORTHWHILE_MACS)
-    assert big.name == "numpy" and big.reason.startswith("auto fell back to NumPy: CuPy is not installed")
-    small = select_backend("auto", macs_per_step=backend_module.GPU_WORTHWHILE_MACS - 1)
-    assert small.name == "numpy" and "too small for a GPU" in small.reason
+    # One full-batch step of 10,000 points through 2-64-64-3 (the benchmark's spiral), and
+    # of one point through the chapter's 2-3-1.
+    spiral = backend_module.Workload(1, 1, 4_419, 3 * 10_000 * 4_416, 10_000 * 131)
+    toy = backend_module.Workload(1, 1, 13, 3 * 9, 4)
+    big = select_backend("auto", [spiral])
+    assert big.name == "numpy" and say(big.reason).startswith("auto fell back to NumPy: CuPy is not installed")
+    assert say(big.reason).endswith("(a GPU was predicted 8.5x faster here)")
+    small = select_backend("auto", [toy])
+    assert small.name == "numpy" and "too small for a GPU" in say(small.reason)
 
 
 FAULTS = {
@@ -130,7 +135,7 @@ def test_the_probe_says_why_no_gpu_is_usable(cupy_is, fault):
     cupy_is(module)
     cupy, reason = probe_cupy()
     assert cupy is None
-    assert why in reason
+    assert why in say(reason)
 
 
 @pytest.mark.parametrize("fault", list(FAULTS))
@@ -160,14 +165,14 @@ def test_small_problems_never_probe_the_gpu(cupy_is, scenario_path):
     CuPy that would fail the test if used is never reached."""
     cupy_is(FakeCupy(on_arange=AssertionError("auto probed the GPU for a tiny network")))
     backend = choose_backend(load_scenario(scenario_path("toy-backprop")), "auto")
-    assert backend.name == "numpy" and "too small for a GPU" in backend.reason
+    assert backend.name == "numpy" and "too small for a GPU" in say(backend.reason)
 
 
 def _subprocess_with_cupy(setup: str, *argv: str) -> subprocess.CompletedProcess[str]:
     code = textwrap.dedent(f"""
         import sys
         import annlab.engine.backend
-        annlab.engine.backend.GPU_WORTHWHILE_MACS = 0  # let `auto` probe even the toy network
+        annlab.engine.backend.GPU_CLEAR_WIN = 0  # let `auto` probe even the toy network
         {setup}
         from annlab.cli import main
         raise SystemExit(main({list(argv)!r}))

@@ -117,12 +117,19 @@ def training_documents(draw, smooth: bool = False):
     else:
         loss = draw(st.sampled_from(["mse", "mae", "binary-cross-entropy", "categorical-cross-entropy"]))
         hidden = ["sigmoid", "tanh", "relu", "linear"]
-        last = draw(st.sampled_from(hidden + (["softmax"] if sizes[-1] >= 2 else [])))
+        if loss == "categorical-cross-entropy":
+            sizes[-1] = max(2, sizes[-1])  # the loader asks for a softmax over 2 or more classes
+        softmax = ["softmax"] if sizes[-1] >= 2 else []
+        # The output layers each loss can score (the loader refuses the others).
+        outputs = {"binary-cross-entropy": ["sigmoid"] + softmax, "categorical-cross-entropy": softmax}
+        last = draw(st.sampled_from(outputs.get(loss, hidden + softmax)))
     activations = [draw(st.sampled_from(hidden)) for _ in range(depth - 1)] + [last]
     rows = draw(st.integers(1, 5))
     scale = 2.0 if smooth else 5.0
     inputs = [[draw(_floats(-scale, scale)) for _ in range(sizes[0])] for _ in range(rows)]
-    if loss in ("binary-cross-entropy", "categorical-cross-entropy"):
+    if loss == "categorical-cross-entropy":  # one-hot rows: distributions over the classes
+        targets = [[float(i == k) for i in range(sizes[-1])] for k in (draw(st.integers(0, sizes[-1] - 1)) for _ in range(rows))]
+    elif loss == "binary-cross-entropy":
         targets = [[draw(st.sampled_from([0.0, 1.0])) for _ in range(sizes[-1])] for _ in range(rows)]
     else:
         targets = [[draw(_floats(-scale, scale)) for _ in range(sizes[-1])] for _ in range(rows)]

@@ -59,6 +59,24 @@ class SafeCommandPalette(CommandPalette):
         with suppress(NoMatches):
             await super()._watch__show_busy()
 
+    # Its "no matches" countdown can run out after the palette's widgets are gone (the monkey
+    # test again: letters typed into the palette, then Esc): there is no list left to tell.
+    def _start_no_matches_countdown(self, search_value: str) -> None:
+        set_timer = self.set_timer
+
+        def set_guarded_timer(delay, callback, *args, **kwargs):
+            def while_open() -> None:
+                with suppress(NoMatches):
+                    callback()
+
+            return set_timer(delay, while_open, *args, **kwargs)
+
+        self.set_timer = set_guarded_timer
+        try:
+            super()._start_no_matches_countdown(search_value)
+        finally:
+            del self.set_timer
+
 
 class AnnlabApp(App):
     CSS_PATH = "annlab.tcss"

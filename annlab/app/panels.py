@@ -408,7 +408,7 @@ class StepPanel(LabPanel):
             nudge = gradient_of(p, (fd.weight_nudges, fd.bias_nudges))
             digits = max(view.digits(), difference_digits(update.loss, plus))
             lines.append(Text(f"∂C/∂{p.name} = (loss_plus − loss)/{view.n(step)} = ({num(plus, digits)} − {num(update.loss, digits)})/{view.n(step)}"
-                              f" · nudge really applied {view.n(nudge)}"
+                              f" = {view.n(grad)} · nudge really applied {view.n(nudge)}"
                               + ("  (rounded away: the weight is stuck)" if nudge == 0 else ""), style=self.paint("dim")))
         changed = sum(int(np.count_nonzero(a != b)) for a, b in zip(update.weights + update.biases, view.values.weights + view.values.biases))
         total = sum(a.size for a in update.weights + update.biases)

@@ -11,7 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Select, Static
 
 from annlab.app.base import LabModal, TooSmall
-from annlab.errors import BackendError
+from annlab.errors import BackendError, ScenarioError
+from annlab.playback.words import say
 from annlab.scenario.model import Scenario
 
 GRADIENTS = [("chain rule", "chain-rule"), ("finite differences (the chapter's)", "finite-difference"), ("both", "both")]
@@ -78,12 +79,18 @@ class SettingsScreen(LabModal):
         except OverrideError as exc:
             self._error(str(exc))
             return
-        scenario = self.scenario.with_training(**changes).with_dtype(str(self.query_one("#dtype", Select).value))
+        from annlab.scenario.loader import check_dtype_change
+
+        dtype = str(self.query_one("#dtype", Select).value)
         backend = str(self.query_one("#backend", Select).value)
         try:
+            check_dtype_change(self.scenario, dtype)
+            scenario = self.scenario.with_training(**changes).with_dtype(dtype)
             self.app.open_scenario(scenario, backend_name=backend)  # type: ignore[attr-defined]
-        except BackendError as exc:
+        except ScenarioError as exc:
             self._error(str(exc))
+        except BackendError as exc:
+            self._error(say(exc.args[0]))
 
     def _error(self, message: str) -> None:
         self.query_one("#settings-error", Static).update(Text(message, style="bold red"))

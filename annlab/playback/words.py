@@ -46,7 +46,58 @@ def _stuck(v: dict[str, Any]) -> str:
     )
 
 
+def _duration(us: float) -> str:
+    """A time for a learner: 0.034 ms, 8.5 ms, 44 ms, 1.2 s."""
+    if us < 1_000:
+        return f"{us / 1_000:.2g} ms"
+    if us < 10_000:
+        return f"{us / 1_000:.1f} ms"
+    if us < 1_000_000:
+        return f"{us / 1_000:.0f} ms"
+    return f"{us / 1_000_000:.1f} s"
+
+
+def _times(ratio: float) -> str:
+    return f"{ratio:.1f}x" if ratio < 10 else f"{ratio:.0f}x"
+
+
+def _prediction(v: dict[str, Any]) -> str:
+    """Short enough for the app's status line (one line at 120 columns, for one run of one step)."""
+    numpy, cupy = _duration(v["numpy_us"]), _duration(v["cupy_us"])
+    steps = f"{v['steps']:,} steps" if v["steps"] > 1 else ""
+    if v["runs"] > 1:
+        epoch = f"an epoch of its {v['runs']} runs" + (f", {steps} each," if steps else "")
+    else:
+        epoch = f"an epoch of {steps}" if steps else "an epoch"
+    if v["pays"]:
+        return f"{_times(v['speedup'])} faster ({epoch} takes about {cupy} on the GPU, {numpy} on NumPy)"
+    if v["speedup"] < 0.5:
+        return f"too small for a GPU to pay off ({epoch} takes about {numpy} on NumPy, {cupy} on a GPU)"
+    return f"a GPU would not be clearly faster ({epoch} takes about {numpy} on NumPy, {cupy} on a GPU; auto wants {v['clear_win']:g}x)"
+
+
+def _fell_back(v: dict[str, Any]) -> str:
+    lost = f" (a GPU was predicted {_times(v['speedup'])} faster here)" if v.get("speedup") is not None else ""
+    return f"auto fell back to NumPy: {say(v['why'])}{lost}"
+
+
+def _chose_cupy(v: dict[str, Any]) -> str:
+    return "auto chose CuPy: " + (say(v["prediction"]) if "prediction" in v else say(v["why"]))
+
+
 ENGLISH: dict[str, Callable[[dict[str, Any]], str]] = {
+    "numpy-asked": lambda v: "NumPy was asked for",
+    "cupy-asked": lambda v: "CuPy was asked for",
+    "prediction": _prediction,
+    "auto-chose-numpy": lambda v: f"auto chose NumPy: {say(v['prediction'])}",
+    "auto-chose-cupy": _chose_cupy,
+    "auto-fell-back": _fell_back,
+    "cupy-missing": lambda v: f"CuPy is not installed ({v['error']})",
+    "gpu-miscomputed": lambda v: f"the GPU computed 2·(0+1+2+3) = {v['total']}, not 12",
+    "gpu-unusable": lambda v: f"CuPy is installed but no GPU is usable ({v['error']})",
+    "gpu-usable": lambda v: "a GPU is usable",
+    "cupy-unavailable": lambda v: f"--backend cupy cannot run here: {say(v['why'])}",
+    "unknown-backend": lambda v: f"unknown backend {v['requested']!r}; expected one of: {', '.join(v['choices'])}",
     "parameter-overflow": _overflowed,
     "loss-nan": _loss_nan,
     "loss-inf": _loss_inf,
@@ -57,8 +108,8 @@ ENGLISH: dict[str, Callable[[dict[str, Any]], str]] = {
 
 
 def say(message: Message | str) -> str:
-    """The message in English."""
-    if isinstance(message, str):  # a reason not yet turned into a code (see annlab.engine.backend)
+    """The message in English (an exception's own text passes through)."""
+    if isinstance(message, str):
         return message
     return ENGLISH[message.code](message.as_dict())
 

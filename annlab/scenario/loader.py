@@ -6,7 +6,8 @@ file, the line where TOML gives one, the key, what was found and what was expect
 1. the file itself: missing, unreadable, empty, binary, not UTF-8, not TOML;
 2. the structure (msgspec): types, required keys, unknown keys (a typo is never ignored);
 3. the meaning: names of activations and losses, shapes against the layer sizes, finite
-   numbers, probabilities that sum to 1, sizes a laptop can run.
+   numbers that fit the network's dtype, probabilities that sum to 1, a loss that suits the
+   output layer (and targets it can score), sizes a laptop can run.
 
 Scenario files are data: nothing here evaluates, imports or unpickles anything they name.
 """
@@ -52,7 +53,7 @@ def load_scenario(path: str | Path) -> Scenario:
         raw = tomllib.loads(text)
         return _Checker(path, text, raw).scenario()
     except tomllib.TOMLDecodeError as exc:
-        raise _toml_error(path, exc) from None
+        raise _toml_error(path, text, exc) from None
     except RecursionError:
         # tomllib and msgspec recurse once per level: a hostile [[[[…]]]] exhausts the stack.
         raise ScenarioError(str(path), "invalid TOML: lists or tables nested hundreds of levels deep; expected a scenario (at most 3 levels)") from None
@@ -61,9 +62,10 @@ def load_scenario(path: str | Path) -> Scenario:
         # parsing); tomllib lets that ValueError through.
         digits = re.search(r"\d{100,}", text)
         line = text.count("\n", 0, digits.start()) + 1 if digits else None
+        column = digits.start() - (text.rfind("\n", 0, digits.start()) + 1) + 1 if digits else None
         if "integer string conversion" not in str(exc):
             raise
-        raise ScenarioError(str(path), "invalid TOML: an integer thousands of digits long; expected an ordinary number", line=line) from None
+        raise ScenarioError(str(path), "invalid TOML: an integer thousands of digits long; expected an ordinary number", line=line, column=column) from None
 
 
 def _read_text(path: Path) -> str:
@@ -94,20 +96,29 @@ def _read_text(path: Path) -> str:
         raise ScenarioError(name, f"is not UTF-8 text (byte {exc.start}); expected a TOML text file") from None
 
 
-def _toml_error(path: Path, exc: tomllib.TOMLDecodeError) -> ScenarioError:
+def _toml_error(path: Path, text: str, exc: tomllib.TOMLDecodeError) -> ScenarioError:
     message = str(exc)
-    line = getattr(exc, "lineno", None)
+    line = column = None
     match = re.search(r"\(at line (\d+), column (\d+)\)", message)
     if match:
-        line = int(match.group(1))
+        line, column = int(match.group(1)), int(match.group(2))
         message = message[: match.start()].strip()
     elif "end of document" in message:
-        message = message.replace("(at end of document)", "").strip()
+        # tomllib gives no position when the file ends inside a value ("unclosed array" with
+        # no newline after it): the place to look is just after the last character written.
+        message = message.replace("(at end of document)", "").strip() + " (the file ends first)"
+        line, column = _end_of_text(text)
     # tomllib speaks Python: "Cannot declare ('network',) twice", "Illegal character '\\n'".
     message = re.sub(r"\(((?:'[^']*',? ?)+)\)", lambda m: "[" + ".".join(re.findall(r"'([^']*)'", m.group(1))) + "]", message)
     if message.startswith("Illegal character '\\n'"):
         message = "a string is not closed before the end of the line (a quote is missing)"
-    return ScenarioError(str(path), f"invalid TOML: {message[:1].lower() + message[1:]}", line=line)
+    return ScenarioError(str(path), f"invalid TOML: {message[:1].lower() + message[1:]}", line=line, column=column)
+
+
+def _end_of_text(text: str) -> tuple[int, int]:
+    """Line and column (both from 1) just after the last non-blank character of ``text``."""
+    lines = text.rstrip().split("\n")
+    return len(lines), len(lines[-1]) + 1
 
 
 def _describe(value: Any) -> str:
@@ -265,12 +276,18 @@ class _Checker:
         if values > MAX_VALUES_PER_LAYER:
             raise self.fail("network.layers", f"found {inputs.shape[0]:,} data points × {max(sizes):,} units = {values:,} values in one layer; expected at most {MAX_VALUES_PER_LAYER:,} (fewer points or smaller layers)")
         network = self.network(net, sizes)
+        if data.generator is None:
+            # A float32 network's data meet float32 where they are cast (the decision map, the
+            # first update): values beyond its range would become inf there.
+            self.fits_dtype("data.inputs", inputs, network.dtype)
+            self.fits_dtype("data.targets", targets, network.dtype)
         if data.generator is not None:
             # Generated data are made in the parameters' dtype, so a float32 network computes
             # in float32 end to end (what a GPU is fast at). Data typed into the file keep
             # NumPy's promotion, as the chapter's integer data do: float64 arithmetic.
             inputs, targets = inputs.astype(network.dtype), targets.astype(network.dtype)
         spec = self.training(training, rows=inputs.shape[0], last_activation=network.activations[-1])
+        self.loss_suits_outputs(spec.loss, network.activations[-1], targets, generator=data.generator)
         return Scenario(**base, inputs=inputs, targets=targets, data_origin=origin, network=network, training=spec)
 
     def layer_sizes(self, net: schema.NetworkSection) -> tuple[int, ...]:
@@ -296,6 +313,50 @@ class _Checker:
             bad = array[~np.isfinite(array)][0]
             raise self.fail(key, f"found {bad}; expected finite numbers (no nan or inf)")
         return array
+
+    def fits_dtype(self, key: str, values: np.ndarray, dtype: str) -> None:
+        """Refuse a number that casting to ``dtype`` would turn into inf (NumPy only warns
+        "overflow encountered in cast" and plays on with an infinite weight)."""
+        found = beyond_range(values, dtype)
+        if found is not None:
+            index, value = found
+            raise self.fail(key + "".join(f"[{i}]" for i in index), does_not_fit(value, dtype, 'or dtype = "float64"'))
+
+    def loss_suits_outputs(self, loss: str, last: str, targets: np.ndarray, generator: str | None) -> None:
+        """A cross-entropy takes logarithms of the outputs as probabilities: the output layer
+        must produce probabilities of the right kind, and the targets must be probabilities.
+
+        binary-cross-entropy scores every output on its own, −[y·ln p + (1 − y)·ln(1 − p)]:
+        each p must lie strictly between 0 and 1, which sigmoid (and softmax) guarantee and
+        linear, relu and tanh do not (a linear output is not bounded: the loss is then clipped
+        nonsense and the outputs run off). Its targets may be any numbers from 0 to 1.
+
+        categorical-cross-entropy, −Σ y·ln p over the classes of a row, only rewards the
+        target class: without outputs that share 1 between the classes (softmax), raising every
+        output to 1 costs nothing, so independent sigmoids learn to say "yes" to everything (a
+        single sigmoid too: rows with target 0 contribute nothing). Its target rows must be
+        distributions: values from 0 to 1 summing to 1 (one-hot, or soft labels)."""
+        if loss == "binary-cross-entropy" and last not in ("sigmoid", "softmax"):
+            raise self.fail("training.loss", f"binary-cross-entropy takes ln p and ln(1 − p), so every output must lie between 0 and 1, but the last layer is {last!r} ({_OUTPUT_RANGE[last]}); expected a 'sigmoid' last layer (or 'softmax'), or loss = \"mse\"")
+        if loss == "categorical-cross-entropy" and last != "softmax":
+            raise self.fail("training.loss", f"categorical-cross-entropy needs outputs that share 1 between the classes, but the last layer is {last!r} ({_OUTPUT_RANGE[last]}); expected a 'softmax' last layer (2 or more outputs), or binary-cross-entropy for a sigmoid output")
+        if not loss.endswith("cross-entropy"):
+            return
+        key = "data.targets" if generator is None else "data.generator"
+        outside = np.argwhere((targets < 0) | (targets > 1))
+        if outside.size:
+            row, column = (int(i) for i in outside[0])
+            value = f"{targets[row, column]:g}"
+            if generator is None:
+                raise self.fail(f"data.targets[{row}][{column}]", f"found {value}; expected targets from 0 to 1 for {loss} (they are probabilities)")
+            raise self.fail(key, f"the {generator!r} generator makes targets such as {value}; expected targets from 0 to 1 for {loss} (they are probabilities)")
+        if loss == "categorical-cross-entropy":
+            sums = targets.sum(axis=1)
+            off = np.flatnonzero(np.abs(sums - 1) > PROBABILITY_TOLERANCE)
+            if off.size:
+                row = int(off[0])
+                where = f"data.targets[{row}]" if generator is None else key
+                raise self.fail(where, f"sums to {sums[row]:.6g}; expected each row of targets to sum to 1 for categorical-cross-entropy (one class, or probabilities shared between the classes)")
 
     def matrix(self, key: str, rows: list[list[float]], columns: int, what: str) -> np.ndarray:
         if not rows:
@@ -346,6 +407,8 @@ class _Checker:
                 raise self.fail(f"network.activations[{i}]", f"unknown activation {name!r}{_close(name, ACTIVATIONS)}; expected one of: {', '.join(ACTIVATIONS)}")
         if "softmax" in net.activations[:-1]:
             raise self.fail("network.activations", "softmax is only supported on the last layer")
+        if net.activations[-1] == "softmax" and sizes[-1] == 1:
+            raise self.fail(f"network.activations[{len(sizes) - 2}]", "softmax over a single output is always 1 (nothing to learn); expected 'sigmoid' for one output, or 2 or more outputs for softmax")
         if net.weights is None and net.biases is not None:
             raise self.fail("network.biases", "found biases without weights; expected weights too, or a seed")
         if net.weights is not None:
@@ -369,6 +432,7 @@ class _Checker:
             if len(matrix) != rows:
                 raise self.fail(f"network.weights[{l}]", f"found {len(matrix)} rows; expected {rows} (inputs) × {cols} (outputs)")
             weights.append(self.matrix(f"network.weights[{l}]", matrix, cols, f"columns (layer {l + 1} has {cols} units)"))
+            self.fits_dtype(f"network.weights[{l}]", weights[-1], net.dtype)
         if net.biases is None:
             biases = [np.zeros(n) for n in sizes[1:]]
         else:
@@ -379,6 +443,7 @@ class _Checker:
                 if len(vector) != sizes[l + 1]:
                     raise self.fail(f"network.biases[{l}]", f"found {len(vector)} values; expected {sizes[l + 1]} (layer {l + 1}'s units)")
                 biases.append(self.finite(f"network.biases[{l}]", vector))
+                self.fits_dtype(f"network.biases[{l}]", biases[-1], net.dtype)
         return tuple(weights), tuple(biases)
 
     def training(self, t: schema.TrainingSection, rows: int, last_activation: str) -> TrainingSpec:
@@ -475,6 +540,55 @@ class _Checker:
         if kind == "losses" and not 0 <= g.target <= 1 and any("cross-entropy" in n for n in names):
             raise self.fail("gallery.target", f"found {g.target}; expected 0 to 1 for a cross-entropy target")
         return GallerySpec(names, g.x_from, g.x_to, g.points, g.cursor, g.target)
+
+
+# What each activation can output, for messages about a loss that cannot use it.
+_OUTPUT_RANGE = {
+    "sigmoid": "each output between 0 and 1 on its own",
+    "softmax": "outputs between 0 and 1 that sum to 1",
+    "tanh": "outputs between −1 and 1",
+    "relu": "outputs from 0 to any size",
+    "linear": "outputs of any size and sign",
+}
+
+
+def beyond_range(values: np.ndarray, dtype: str) -> tuple[tuple[int, ...], float] | None:
+    """The index and value of the first finite number that becomes ±inf in ``dtype``, else None.
+
+    Decided by the cast itself: a value a little above the largest float32 that still rounds
+    down to it fits; anything that rounds to inf does not."""
+    with np.errstate(over="ignore"):
+        cast = values.astype(dtype)
+    bad = np.argwhere(np.isinf(cast) & np.isfinite(values))
+    if not bad.size:
+        return None
+    index = tuple(int(i) for i in bad[0])
+    return index, float(values[index])
+
+
+def does_not_fit(value: float, dtype: str, remedy: str) -> str:
+    largest = _short(float(np.finfo(dtype).max))
+    return f"found {_short(value)}, which does not fit {dtype} (largest {largest}); expected numbers within ±{largest}, {remedy}"
+
+
+def _short(value: float) -> str:
+    return f"{value:.2g}".replace("e+", "e")
+
+
+def check_dtype_change(scenario: Scenario, dtype: str) -> None:
+    """Refuse a dtype chosen after loading (``--dtype``, the app's settings) that the file's
+    numbers do not fit: the same rule the loader applies to the file's own dtype."""
+    if scenario.network is None:
+        return
+    arrays = {f"network.weights[{l}]": w for l, w in enumerate(scenario.network.weights)}
+    arrays.update({f"network.biases[{l}]": b for l, b in enumerate(scenario.network.biases)})
+    if scenario.inputs is not None and scenario.targets is not None:
+        arrays.update({"data.inputs": scenario.inputs, "data.targets": scenario.targets})
+    for key, values in arrays.items():
+        found = beyond_range(np.asarray(values, dtype=np.float64), dtype)
+        if found is not None:
+            index, value = found
+            raise ScenarioError(str(scenario.path), does_not_fit(value, dtype, "or keep float64"), key=key + "".join(f"[{i}]" for i in index))
 
 
 # Terminal controls (ESC starts colour, cursor and title sequences) and bidirectional overrides

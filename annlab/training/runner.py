@@ -23,7 +23,7 @@ from typing import Iterator
 
 import numpy as np
 
-from annlab.engine.backend import Backend, gpu_fault, numpy_backend, select_backend
+from annlab.engine.backend import Backend, Workload, gpu_fault, numpy_backend, select_backend
 from annlab.errors import BackendError
 from annlab.messages import Message
 from annlab.scenario.model import Scenario
@@ -97,11 +97,39 @@ def macs_per_step(scenario: Scenario) -> int:
     return 3 * forward * max(1, len(scenario.training.learning_rates) if scenario.training.sweep else 1)
 
 
+def training_workloads(scenario: Scenario) -> tuple[Workload, ...]:
+    """One epoch of each kind of run the scenario asks for, counted for ``auto``'s cost model
+    (annlab.engine.backend): steps per epoch from the batch size, and per step the
+    parameters, multiply-adds and activations. The chain rule computes forward and backward
+    (≈ 3 forwards); the chapter's finite differences score P + 1 nudged copies of the network
+    in one stacked forward pass; a sweep trains all its rates at once on a leading axis."""
+    if scenario.network is None or scenario.training is None or scenario.inputs is None:
+        return ()
+    net, spec = scenario.network, scenario.training
+    rows = scenario.inputs.shape[0]
+    batch = spec.batch_size or rows
+    steps = -(-rows // batch)  # the last mini-batch may be short; it is still a step
+    parameters = net.parameter_count()
+    forward = net.macs_per_step(batch)
+    values = batch * sum(net.layer_sizes[1:])
+    rates = len(spec.learning_rates)
+    workloads = []
+    for gradient in spec.gradients:
+        if gradient == "finite-difference":
+            copies = parameters + 1
+            workloads.append(Workload(rates, steps, copies * parameters, copies * forward, copies * values))
+        else:
+            stacked = rates if spec.sweep else 1
+            runs = 1 if spec.sweep else rates
+            workloads.append(Workload(runs, steps, stacked * parameters, stacked * 3 * forward, stacked * values))
+    return tuple(workloads)
+
+
 def choose_backend(scenario: Scenario, requested: str = "auto") -> Backend:
     if scenario.kind != "training":
         # Tables and galleries are a few hundred numbers: NumPy, without probing a GPU.
         return select_backend("numpy") if requested != "cupy" else select_backend("cupy")
-    return select_backend(requested, macs_per_step(scenario))
+    return select_backend(requested, training_workloads(scenario))
 
 
 class Training:

@@ -184,6 +184,9 @@ class RecordBuffer:
         self.epochs = np.zeros(rows, dtype=np.int64)
         self.losses = np.zeros((rows, copies), dtype=np.float64)
         self.has_start = np.zeros(rows, dtype=bool)
+        # A row's start is the row before's last "after" when that row is the epoch before
+        # (every epoch recorded): kept once, not copied twice. -1: the start has its own copy.
+        self.start_row = np.full(rows, -1, dtype=np.int64)
         self.start = np.empty((rows, copies, size), dtype=param_dtype)
         self.kept = np.zeros(rows, dtype=np.int64)  # updates kept in the row
         self.first_batch = np.ones(rows, dtype=np.int64)  # the batch number of the row's first kept update
@@ -209,7 +212,11 @@ class RecordBuffer:
         self.first_batch[k] = 1
         self.has_start[k] = start is not None
         if start is not None:
-            host_row(self.start[k], start)
+            if k and self.epochs[k - 1] == epoch - 1 and self.kept[k - 1] == self.updates:
+                self.start_row[k] = k - 1
+            else:
+                self.start_row[k] = -1
+                host_row(self.start[k], start)
         if self.order is not None and order is not None:
             self.order[k] = order
 
@@ -227,28 +234,56 @@ class RecordBuffer:
         self.kept[k] = u + 1
 
     def end(self, losses: Any) -> None:
-        host_row(self.losses[self.count], losses)
+        self.losses[self.count] = losses
         self.count += 1
 
-    def records(self, copy: int, rows: range | None = None, copy_weights: Any = None) -> list[EpochRecord]:
-        """EpochRecords of one copy for the given rows (views of the host blocks: a long
-        run makes tens of thousands of them)."""
-        split = self.layout.split
+    def records(self, copy: int, rows: range | None = None) -> list[EpochRecord]:
+        """EpochRecords of one copy for the given rows: views of the host blocks, made a
+        block at a time (zip over per-layer views walks the rows at C speed; a long run makes
+        tens of thousands of records)."""
+        first, last = (0, self.count) if rows is None else (rows.start, rows.stop)
+        if first >= last:
+            return []
+        split, rows_ = self.layout.split, slice(first, last)
+        count = last - first
+        slots = []
+        for u in range(self.updates):
+            after_w, after_b = (list(zip(*part)) for part in split(self.after[rows_, u, copy]))
+            grad_w, grad_b = (list(zip(*part)) for part in split(self.grads[rows_, u, copy]))
+            fd: list = [None] * count
+            if self.loss_plus is not None:
+                plus_w, plus_b = (zip(*part) for part in split(self.loss_plus[rows_, u, copy]))
+                nudge_w, nudge_b = (zip(*part) for part in split(self.nudges[rows_, u, copy]))
+                fd = list(map(FiniteDifferenceDetail, plus_w, plus_b, nudge_w, nudge_b))
+            slots.append((after_w, after_b, grad_w, grad_b, fd, self.update_losses[rows_, u, copy].tolist()))
+        starts = self._starts(copy, first, last, slots[-1])
+        epochs, losses = self.epochs[rows_].tolist(), self.losses[rows_, copy].tolist()
+        kept, batches = self.kept[rows_].tolist(), self.first_batch[rows_].tolist()
+        size = self.batch_size
         made = []
-        for k in rows if rows is not None else range(self.count):
-            start = split(self.start[k, copy]) if self.has_start[k] else (None, None)
+        for i in range(count):
             updates = []
-            for u in range(int(self.kept[k])):
-                w, b = split(self.after[k, u, copy])
-                gw, gb = split(self.grads[k, u, copy])
-                fd = None
-                if self.loss_plus is not None:
-                    fd = FiniteDifferenceDetail(*split(self.loss_plus[k, u, copy]), *split(self.nudges[k, u, copy]))
-                batch = int(self.first_batch[k]) + u
-                indices = None
-                if self.order is not None:
-                    indices = self.order[k, (batch - 1) * self.batch_size : batch * self.batch_size]
-                updates.append(Update(batch, indices, float(self.update_losses[k, u, copy]), gw, gb, w, b, fd))
-            weights, biases = (updates[-1].weights, updates[-1].biases) if updates else split(self.start[k, copy])
-            made.append(EpochRecord(int(self.epochs[k]), float(self.losses[k, copy]), start[0], start[1], weights, biases, tuple(updates)))
+            for u in range(kept[i]):
+                after_w, after_b, grad_w, grad_b, fd, update_losses = slots[u]
+                batch = batches[i] + u
+                indices = None if self.order is None else self.order[first + i, (batch - 1) * size : batch * size]
+                updates.append(Update(batch, indices, update_losses[i], grad_w[i], grad_b[i], after_w[i], after_b[i], fd[i]))
+            start = starts[i]
+            weights, biases = (updates[-1].weights, updates[-1].biases) if updates else start
+            made.append(EpochRecord(epochs[i], losses[i], *(start if self.has_start[first + i] else (None, None)), weights, biases, tuple(updates)))
         return made
+
+    def _starts(self, copy: int, first: int, last: int, last_slot: tuple) -> list[tuple]:
+        """Each row's start (weights, biases): its own copy, or the row before's last update."""
+        split = self.layout.split
+        own_w, own_b = (list(zip(*part)) for part in split(self.start[first:last, copy]))
+        after_w, after_b = last_slot[0], last_slot[1]
+        starts = []
+        for i, previous in enumerate(self.start_row[first:last].tolist()):
+            if previous < 0:
+                starts.append((own_w[i], own_b[i]))
+            elif previous >= first:
+                starts.append((after_w[previous - first], after_b[previous - first]))
+            else:  # the row before this slice
+                starts.append(split(self.after[previous, self.updates - 1, copy]))
+        return starts

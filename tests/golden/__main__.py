@@ -1,0 +1,31 @@
+"""``python -m tests.golden``: rewrite every golden output of ``annlab play`` from today's code.
+
+Run it from the repository root after a deliberate change, then read ``git diff tests/golden``
+as the review of that change: every changed word, line and number shows there.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from tests.golden import FORMATS, PLAY, all_golden_names, golden_files, play, scenario_names
+
+
+def regenerate() -> int:
+    PLAY.mkdir(parents=True, exist_ok=True)
+    written = set()
+    for name in scenario_names():
+        for output_format in FORMATS:
+            for file_name, content in golden_files(name, output_format, play(name, output_format)).items():
+                (PLAY / file_name).write_bytes(content)
+                written.add(file_name)
+    stale = [path for path in PLAY.iterdir() if path.name not in written]
+    for path in stale:  # a renamed or removed scenario, or a JSON that crossed the size limit
+        path.unlink()
+    print(f"wrote {len(written)} files to {PLAY}" + (f"; removed {len(stale)} stale" if stale else ""), file=sys.stderr)
+    assert written <= all_golden_names()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(regenerate())
