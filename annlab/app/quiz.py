@@ -243,7 +243,9 @@ class QuizScreen(ModalScreen):
         for screen in reversed(self.app.screen_stack):
             backend = getattr(screen, "backend", None)
             if backend is not None:
-                reason = backend.reason
+                from annlab.playback.words import say as word  # a reason is a message code
+
+                reason = word(backend.reason)
                 return reason if reason.lower().startswith(f"auto chose {backend.name}") else f"{backend.name} ({reason})"
         return ""
 
