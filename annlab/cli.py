@@ -5,6 +5,7 @@
     annlab check FILE...
     annlab list
     annlab quiz [--seed N] [--count K] [--lang en] [--format app|json] [--output results.json]
+    annlab serve [SCENARIO] [--host H] [--port P] [--max-sessions N] [--scenarios DIR]
 
 Every refusal is one line on stderr and exit code 2; no traceback reaches the user. The play,
 check and list paths import neither Textual nor CuPy (start-up is part of the product).
@@ -22,7 +23,7 @@ from annlab import __version__
 from annlab.errors import BackendError, ExportError, ScenarioError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-COMMANDS = ("play", "check", "list", "quiz")
+COMMANDS = ("play", "check", "list", "serve", "quiz")
 
 
 def _argument(parse):
@@ -86,7 +87,7 @@ def _parser_for_app() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="annlab",
         description="Step through a neural network's forward and backward passes in the terminal.",
-        epilog="Other commands: annlab play SCENARIO | annlab check FILE... | annlab list | annlab quiz",
+        epilog="Other commands: annlab play SCENARIO | annlab check FILE... | annlab list | annlab serve [SCENARIO] | annlab quiz",
     )
     parser.add_argument("scenario", nargs="?", help="a scenario file or bundled name (default: the toy network)")
     parser.add_argument("--version", action="version", version=f"annlab {__version__}")
@@ -176,6 +177,12 @@ def _list(argv: Sequence[str]) -> int:
     return EXIT_OK
 
 
+def _serve(argv: Sequence[str]) -> int:
+    from annlab.serve.command import serve  # aiohttp and textual-serve are imported only here
+
+    return serve(argv)
+
+
 class _OneLineParser(argparse.ArgumentParser):
     """Refuses in one line (no usage block): ``annlab quiz: argument --count: found 0; ...``."""
 
@@ -245,7 +252,10 @@ def _quiz(argv: Sequence[str]) -> int:
 def _app(argv: Sequence[str]) -> int:
     args = _parser_for_app().parse_args(argv)
     from annlab.scenario.bundled import DEFAULT_SCENARIO
+    from annlab.serve.session import start_session
 
+    # Started by `annlab serve` for a learner: only the class's scenarios may open.
+    args.catalogue, args.scenario = start_session(args.scenario)
     scenario = load(args.scenario or DEFAULT_SCENARIO, args)
     from annlab.app import run_app  # Textual is imported only here
 
@@ -256,7 +266,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if argv and argv[0] in COMMANDS:
-            command = {"play": _play, "check": _check, "list": _list, "quiz": _quiz}[argv[0]]
+            command = {"play": _play, "check": _check, "list": _list, "serve": _serve, "quiz": _quiz}[argv[0]]
             return command(argv[1:])
         return _app(argv)
     except ScenarioError as exc:

@@ -43,6 +43,7 @@ def step_seconds(backend, scenario, epochs: int) -> float:
 def gpu_table(dtype: str = "float32") -> list[dict]:
     from annlab.engine.backend import numpy_backend, select_backend
     from annlab.training.runner import choose_backend
+    from annlab.playback.words import say
     from benchmarks.cases import network_case
 
     cupy = select_backend("cupy")
@@ -54,5 +55,5 @@ def gpu_table(dtype: str = "float32") -> list[dict]:
         gpu = step_seconds(cupy, scenario, epochs)
         auto = choose_backend(scenario, "auto")
         rows.append({"case": name, "numpy_us": round(cpu * 1e6, 1), "cupy_us": round(gpu * 1e6, 1),
-                     "speedup": round(cpu / gpu, 2), "auto": auto.name, "auto_reason": auto.reason})
+                     "speedup": round(cpu / gpu, 2), "auto": auto.name, "auto_reason": say(auto.reason)})
     return rows

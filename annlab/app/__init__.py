@@ -26,10 +26,12 @@ KEY_NAMES = {
 }
 
 
-def create_app(scenario: Scenario, backend_name: str = "auto", theme: str | None = None) -> "AnnlabApp":
+def create_app(scenario: Scenario, backend_name: str = "auto", theme: str | None = None, catalogue=None) -> "AnnlabApp":
+    """``catalogue``: under ``annlab serve``, the only scenarios the app may open (an
+    ``annlab.serve.catalogue.Catalogue``; not imported here: serve is the layer above)."""
     from annlab.app.main import AnnlabApp
 
-    return AnnlabApp(scenario, backend_name=backend_name, theme=theme)
+    return AnnlabApp(scenario, backend_name=backend_name, theme=theme, catalogue=catalogue)
 
 
 def key_names(keys: str) -> list[str]:
@@ -52,7 +54,7 @@ def run_app(scenario: Scenario, args: Namespace) -> int:
     if screenshot is not None and Path(screenshot).exists() and not getattr(args, "force", False):
         return _fail(f"{screenshot} exists; pass --force to overwrite it")
     try:
-        app = create_app(scenario, backend_name=getattr(args, "backend", "auto") or "auto")
+        app = create_app(scenario, backend_name=getattr(args, "backend", "auto") or "auto", catalogue=getattr(args, "catalogue", None))
     except BackendError as exc:
         return _fail(str(exc))
     theme = getattr(args, "theme", None)

@@ -19,25 +19,33 @@ from annlab.scenario.bundled import bundled_scenarios
 
 
 class PickerScreen(LabModal):
-    """Bundled scenarios with their titles and summaries, and a box for any file path."""
+    """Bundled scenarios with their titles and summaries, and a box for any file path.
+
+    Under ``annlab serve`` (a ``catalogue``): the class's scenarios only, and no path box."""
 
     BINDINGS = [Binding("escape", "dismiss", "close")]
+
+    def __init__(self, catalogue=None):
+        super().__init__()
+        self.catalogue = catalogue
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker", classes="dialog"):
             yield Label("Open a scenario", classes="dialog-title")
             options = []
-            for entry in bundled_scenarios():
+            for name, title, summary in _openable(self.catalogue):
                 prompt = Text()
-                prompt.append(entry.title, style="bold")
-                prompt.append(f"  ({entry.name})\n", style="dim")
-                summary = " ".join(entry.summary.split())
+                prompt.append(title, style="bold")
+                prompt.append(f"  ({name})\n", style="dim")
+                summary = " ".join(summary.split())
                 prompt.append(summary[:150] + ("…" if len(summary) > 150 else ""), style="dim")
-                options.append(Option(prompt, id=entry.name))
+                options.append(Option(prompt, id=name))
             yield OptionList(*options, id="picker-list")
-            yield Input(placeholder="…or type a scenario file's path and press Enter", id="picker-path")
+            if self.catalogue is None:
+                yield Input(placeholder="…or type a scenario file's path and press Enter", id="picker-path")
             yield Static("", id="picker-error")
-            yield Label("↑↓ choose · Enter open · Tab to the path box · Esc close", classes="dialog-hint")
+            hint = "↑↓ choose · Enter open · Tab to the path box · Esc close" if self.catalogue is None else "↑↓ choose · Enter open · Esc close"
+            yield Label(hint, classes="dialog-hint")
         yield TooSmall()
 
     def on_mount(self) -> None:
@@ -60,11 +68,21 @@ class PickerScreen(LabModal):
             self.query_one("#picker-error", Static).update(Text(str(exc), style="bold red"))
 
 
+def _openable(catalogue) -> list[tuple[str, str, str]]:
+    """(name, title, summary) of each scenario the picker offers: the bundled ones, or under
+    ``annlab serve`` the class's catalogue."""
+    if catalogue is None:
+        return [(e.name, e.title, e.summary) for e in bundled_scenarios()]
+    return [(e.name, e.title, e.summary) for e in catalogue.entries]
+
+
 class ScenarioCommands(Provider):
-    """The command palette's entries: open any bundled scenario."""
+    """The command palette's entries: open any bundled scenario (under ``annlab serve``, any of
+    the class's)."""
 
     def _commands(self):
-        return [(f"Open scenario: {e.title}", e.name, " ".join(e.summary.split())[:120]) for e in bundled_scenarios()]
+        catalogue = getattr(self.app, "catalogue", None)
+        return [(f"Open scenario: {title}", name, " ".join(summary.split())[:120]) for name, title, summary in _openable(catalogue)]
 
     async def discover(self) -> Hits:
         for text, name, help_text in self._commands():

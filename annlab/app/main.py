@@ -91,8 +91,10 @@ class AnnlabApp(App):
         Binding("q", "quit", "quit"),
     ]
 
-    def __init__(self, scenario: Scenario, backend_name: str = "auto", theme: str | None = None):
+    def __init__(self, scenario: Scenario, backend_name: str = "auto", theme: str | None = None, catalogue=None):
         super().__init__()
+        # Under `annlab serve`: the scenarios a learner may open, by name (see annlab.serve).
+        self.catalogue = catalogue
         self.scenario = scenario
         self.backend_name = backend_name
         self._first = screen_for(scenario, backend_name)
@@ -113,7 +115,8 @@ class AnnlabApp(App):
         from annlab.scenario.bundled import resolve
         from annlab.scenario.loader import load_scenario
 
-        self.open_scenario(load_scenario(resolve(name)), backend_name=self.backend_name, at=at)
+        path = resolve(name) if self.catalogue is None else self.catalogue.open(name)
+        self.open_scenario(load_scenario(path), backend_name=self.backend_name, at=at)
 
     def open_scenario(self, scenario: Scenario, backend_name: str | None = None, at: tuple[int, str, int] | None = None) -> None:
         """Replace the main screen (raises BackendError before changing anything); ``at`` =
@@ -157,7 +160,7 @@ class AnnlabApp(App):
 
     def action_open(self) -> None:
         if not isinstance(self.screen, PickerScreen):
-            self.push_screen(PickerScreen())
+            self.push_screen(PickerScreen(self.catalogue))
 
     def action_quiz(self) -> None:
         from annlab.app.quiz import open_quiz
@@ -171,4 +174,6 @@ class AnnlabApp(App):
     def action_summary(self) -> None:
         if not isinstance(self.screen, SummaryScreen):
             s = self.scenario
-            self.push_screen(SummaryScreen(s.title, s.summary, Path(s.path)))
+            # A learner in a browser sees the file's name, not where it lies on the server.
+            path = Path(s.path) if self.catalogue is None else Path(Path(s.path).name)
+            self.push_screen(SummaryScreen(s.title, s.summary, path))

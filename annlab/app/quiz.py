@@ -123,8 +123,14 @@ class QuizScreen(ModalScreen):
             self.answer(event.value)
         elif self.phase == "answered":
             self.next_exercise()
-        elif self.phase in ("finished", "saving") and event.value.strip():
+        elif self.phase in ("finished", "saving") and event.value.strip() and self.may_choose_a_file:
             self.save(Path(event.value.strip()).expanduser(), force=self.force)
+
+    @property
+    def may_choose_a_file(self) -> bool:
+        """Under ``annlab serve`` (a catalogue) a learner's browser must not name files on the
+        teacher's machine, as the picker has no path box there: no save prompt."""
+        return getattr(self.app, "catalogue", None) is None
 
     def answer(self, typed: str) -> None:
         exercise = self.exercise
@@ -191,8 +197,10 @@ class QuizScreen(ModalScreen):
         self._feedback("", "")
         if self.output is not None:
             self.save(self.output, force=self.force)
-        else:
+        elif self.may_choose_a_file:
             self._ask_where_to_save("")
+        else:
+            self.query_one("#quiz-answer", Input).disabled = True
 
     def _ask_where_to_save(self, message: str, kind: str = "") -> None:
         self.phase = "saving"
@@ -212,7 +220,10 @@ class QuizScreen(ModalScreen):
         try:
             write_atomically(path, self.results_json().encode("utf-8"), force=force)
         except ExportError as exc:
-            self._ask_where_to_save(self.w("screen.save-failed", error=exc), "wrong")
+            if self.may_choose_a_file:
+                self._ask_where_to_save(self.w("screen.save-failed", error=exc), "wrong")
+            else:
+                self._feedback(self.w("screen.save-failed", error=exc), "wrong")
             return False
         self.saved_to = path
         self.phase = "finished"

@@ -8,11 +8,14 @@ from annlab.trace import Trace
 
 def render(scenario: Scenario, trace: Trace, fmt: str = "text") -> str:
     if fmt == "json":
-        import json  # not on the text path: start-up
+        # msgspec (already the loader's) writes JSON ten times faster than the standard
+        # library: a mini-batch trace runs to a hundred megabytes. Non-finite numbers are
+        # null already (trace_to_json), so the output is strict JSON.
+        import msgspec
 
         from annlab.playback.trace_json import trace_to_json
 
-        return json.dumps(trace_to_json(scenario, trace), allow_nan=False, ensure_ascii=False) + "\n"
+        return msgspec.json.encode(trace_to_json(scenario, trace)).decode("utf-8") + "\n"
     from annlab.playback.text import narrate
 
     return narrate(scenario, trace)

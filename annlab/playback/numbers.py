@@ -31,7 +31,10 @@ def difference_digits(a: float, b: float) -> int:
     gap = abs(b - a)
     if gap == 0 or not math.isfinite(gap):
         return 6
-    return int(min(17, max(6, math.ceil(math.log10(max(abs(a), abs(b)) / gap)) + 4)))
+    ratio = max(abs(a), abs(b)) / gap
+    if not math.isfinite(ratio):  # a gap of a few subnormals: every digit there is
+        return 17
+    return int(min(17, max(6, math.ceil(math.log10(ratio)) + 4)))
 
 
 def signed(value: float, digits: int = 5) -> str:

@@ -25,6 +25,8 @@ from annlab.trace import EpochRecord, Pass, Run, Trace, Update
 def plain(value: Any) -> Any:
     """Strict-JSON-ready Python values: arrays become lists, non-finite numbers null."""
     if isinstance(value, np.ndarray):
+        if value.dtype.kind in "iub" or (value.dtype.kind == "f" and np.isfinite(value).all()):
+            return value.tolist()  # nothing to replace: no element-by-element walk
         return plain(value.tolist())
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]

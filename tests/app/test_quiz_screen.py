@@ -213,3 +213,23 @@ def test_leaving_early_still_saves_the_answers_given(tmp_path):
     results = json.loads(out.read_text())
     assert results["score"] == {"right": 0, "answered": 1, "count": 3}
     assert [e["given"] for e in results["exercises"]] == ["0", None, None]
+
+
+async def test_under_annlab_serve_a_learner_cannot_name_a_file(tmp_path, monkeypatch):
+    """In a browser the picker has no path box; the quiz's save prompt must not be one either."""
+    monkeypatch.chdir(tmp_path)
+    quiz = make_quiz(SEED, 1)
+    app = create_quiz_app(quiz)
+    app.catalogue = object()  # what `annlab serve` sets: the class's scenarios only
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        await type_answer(pilot, "0")
+        await pilot.press("enter")  # the score
+        await pilot.pause()
+        assert "Your score: 0 of 1." in shown(screen, "#quiz-question")
+        assert "Save the results to" not in shown(screen, "#quiz-feedback")
+        screen.query_one("#quiz-answer").value = "planted.json"
+        await pilot.press("enter")
+        await pilot.pause()
+    assert not (tmp_path / "planted.json").exists()
