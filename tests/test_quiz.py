@@ -12,7 +12,7 @@ import pytest
 
 from annlab.cli import main
 from annlab.quiz import MAX_COUNT, check, make_quiz, quiz_to_json, read_number, results_to_json, solution_text
-from annlab.quiz.exercises import KINDS, Exercise, NetworkScenario, ParameterRef, _update_of, tolerance_for
+from annlab.quiz.exercises import KINDS, Asks, Exercise, NetworkScenario, ParameterRef, _update_of, tolerance_for
 from annlab.quiz.review import REVIEW
 from annlab.scenario.bundled import bundled_scenarios
 
@@ -181,7 +181,7 @@ def test_the_chapters_walk_through_by_hand():
     assert forward.pre_activations[0][0].tolist() == pytest.approx([1.0, 1.3, 0.8])
     assert float(forward.loss) == pytest.approx(y_hat**2)
     assert float(backward.weight_gradients[0][0, 0]) == pytest.approx(chain)
-    exercise = Exercise(1, "gradient", s, __import__("annlab.quiz.exercises", fromlist=["Asks"]).Asks("gradient", parameter="W1[1,1]"), chain)
+    exercise = Exercise(1, "gradient", s, Asks("gradient", parameter="W1[1,1]"), chain)
     text = solution_text(exercise, "en")
     # The worked solution writes the chapter's numbers into the step panel's formulas.
     assert "= 1·0.8 + 1·0.2 + 0 = 1" in text
@@ -207,8 +207,6 @@ def test_the_chapters_first_y3x_step_by_hand():
 
 def _exercise(answer: float) -> Exercise:
     s = _chapter_feed_forward()
-    from annlab.quiz.exercises import Asks
-
     return Exercise(1, "h", s, Asks("h", layer=1, unit=1, point=1), answer)
 
 

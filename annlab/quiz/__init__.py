@@ -11,7 +11,7 @@ and the app's quiz screen (``annlab.app.quiz``) draws it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
