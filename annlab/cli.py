@@ -14,7 +14,6 @@ check and list paths import neither Textual nor CuPy (start-up is part of the pr
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from pathlib import Path
 from typing import Sequence

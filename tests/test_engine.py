@@ -10,7 +10,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from annlab.engine.activations import ACTIVATIONS, Activation
+from annlab.engine.activations import ACTIVATIONS
 from annlab.engine.backend import numpy_backend
 from annlab.engine.chain import chain_of_factors
 from annlab.engine.gradients import central_difference_check, chain_rule, finite_difference

@@ -24,7 +24,6 @@ from annlab.engine import backend as backend_module
 from annlab.engine.backend import Backend, numpy_backend, probe_cupy, select_backend
 from annlab.playback.words import say
 from annlab.training.runner import choose_backend, run_scenario
-from annlab.errors import BackendError
 from annlab.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent

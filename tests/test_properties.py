@@ -32,7 +32,6 @@ from annlab.engine.network import Network, Parameters
 from annlab.training.runner import run_scenario
 from annlab.analysis import Analysis, pass_from
 from annlab.playback.words import diverged
-from annlab.training.trainer import Trainer
 from annlab.scenario import load_scenario
 from annlab.scenario import loader
 

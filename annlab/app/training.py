@@ -27,12 +27,11 @@ from annlab.app.boundary import BoundaryPanel
 from annlab.app.charts import LossChart, ParameterChart
 from annlab.app.panels import ChainPanel, NetworkPanel, StepPanel
 from annlab.app.session import Session
-from annlab.app.steps import Cursor, describe
+from annlab.app.steps import Cursor
 from annlab.app.view import View
 from annlab.engine.backend import Backend
 from annlab.engine.chain import Parameter
 from annlab.messages import Message
-from annlab.playback.numbers import num
 from annlab.playback.words import diverged, say
 from annlab.scenario.model import Scenario
 from annlab.training.runner import BackendFellBack, EpochsTrained, RunsTrained, Training, TrainingFinished
@@ -201,8 +200,8 @@ class TrainingScreen(LabScreen):
         charts = force_charts or now - self._last_chart > CHARTS_EVERY_S
         if charts or moved:
             self.refresh_all(charts=charts)
-        else:
-            self.query_one("#status", Static).update(self._status(self.view()))
+        # Otherwise the progress bar alone moves: a text update re-lays the screen out, and
+        # ten of those a second would slow the learner's keys.
 
     def _show_progress(self) -> None:
         """How far training has got: the epochs trained, out of all the runs' epochs (a run
@@ -260,7 +259,7 @@ class TrainingScreen(LabScreen):
         text = Text()
         state = "playing" if self.playing else "paused"
         if self.training:
-            state += f" · training… epoch {run.epochs_done:,}"
+            state += " · training…"
         elif self.failure:
             state += " · training failed"
         elif self.stopped:

@@ -521,13 +521,13 @@ class _Checker:
         return TableSpec(tuple(t.classes), tuple(t.targets), None, matrix)
 
     def gallery(self, kind: str, g: schema.GallerySection) -> GallerySpec:
-        known = ACTIVATIONS if kind == "activations" else LOSSES
+        known = {"activations": ACTIVATIONS, "losses": LOSSES}[kind]
         names = tuple(g.functions) if g.functions is not None else tuple(n for n in known if n != "softmax")
         if not names:
             raise self.fail("gallery.functions", f"is empty; expected some of: {', '.join(known)}")
         for i, name in enumerate(names):
             if name not in known:
-                word = "activation" if kind == "activations" else "loss"
+                word = {"activations": "activation", "losses": "loss"}[kind]
                 raise self.fail(f"gallery.functions[{i}]", f"unknown {word} {name!r}{_close(name, known)}; expected one of: {', '.join(known)}")
         for key in ("x_from", "x_to", "cursor", "target"):
             value = getattr(g, key)

@@ -18,7 +18,7 @@ epoch, keeping what was trained.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Iterator
 
 import numpy as np
@@ -132,6 +132,12 @@ def choose_backend(scenario: Scenario, requested: str = "auto") -> Backend:
     return select_backend(requested, training_workloads(scenario))
 
 
+# When reporting to a UI, training hands the GIL over this often (seconds): the UI's thread
+# otherwise waits up to the interpreter's switch interval (5 ms) each time it wakes, many
+# times per key (benchmarks/app_speed.py: keys 136 ms → 76 ms median during a long run).
+YIELD_EVERY_S = 0.002
+
+
 class Training:
     """One scenario's training on one backend, as events (see the module's docstring).
 
@@ -214,6 +220,7 @@ class Training:
         """Drain one trainer's (or sweep's) epochs, reporting now and then; True if stopped."""
         every = self.report_every
         last_report = -float("inf")  # the first epoch is reported at once: a UI shows it
+        last_yield = time.monotonic()
         sent_epoch = sent_records = 0
         for epoch in loop.epochs():
             self._where = (first, epoch)
@@ -223,6 +230,9 @@ class Training:
                 last_report = time.monotonic()
             if self._stop:  # seen at once, even when asked while the report above was out
                 return True
+            if every is not None and time.monotonic() - last_yield >= YIELD_EVERY_S:
+                time.sleep(0)  # let a waiting UI thread take the GIL (keys stay quick)
+                last_yield = time.monotonic()
         return self._stop
 
     @staticmethod

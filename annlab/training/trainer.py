@@ -20,7 +20,7 @@ from annlab.engine.optimizers import OPTIMIZERS
 from annlab.messages import Message
 from annlab.scenario.model import Scenario, TrainingSpec
 from annlab.trace import Divergence, EpochRecord, Run
-from annlab.training.storage import FlatParameters, ParameterStore, RecordBuffer, host_row
+from annlab.training.storage import FlatParameters, ParameterStore, RecordBuffer
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
