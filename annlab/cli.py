@@ -4,6 +4,7 @@
     annlab play SCENARIO [--format text|json] [--epochs N] [--lr X ...] [--gradient G] ...
     annlab check FILE...
     annlab list
+    annlab quiz [--seed N] [--count K] [--lang en] [--format app|json] [--output results.json]
     annlab serve [SCENARIO] [--host H] [--port P] [--max-sessions N] [--scenarios DIR]
 
 Every refusal is one line on stderr and exit code 2; no traceback reaches the user. The play,
@@ -21,7 +22,7 @@ from annlab import __version__
 from annlab.errors import BackendError, ExportError, ScenarioError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-COMMANDS = ("play", "check", "list", "serve")
+COMMANDS = ("play", "check", "list", "serve", "quiz")
 
 
 def _argument(parse):
@@ -85,7 +86,7 @@ def _parser_for_app() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="annlab",
         description="Step through a neural network's forward and backward passes in the terminal.",
-        epilog="Other commands: annlab play SCENARIO | annlab check FILE... | annlab list | annlab serve [SCENARIO]",
+        epilog="Other commands: annlab play SCENARIO | annlab check FILE... | annlab list | annlab serve [SCENARIO] | annlab quiz",
     )
     parser.add_argument("scenario", nargs="?", help="a scenario file or bundled name (default: the toy network)")
     parser.add_argument("--version", action="version", version=f"annlab {__version__}")
@@ -181,6 +182,72 @@ def _serve(argv: Sequence[str]) -> int:
     return serve(argv)
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """Refuses in one line (no usage block): ``annlab quiz: argument --count: found 0; ...``."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: {message}\n")
+
+
+def _whole_number(low: int, high: int, what: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"found {text!r}; expected {what}, a whole number {low} to {high:,}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"found {value}; expected {what} from {low} to {high:,}")
+        return value
+
+    return parse
+
+
+def _parser_for_quiz() -> argparse.ArgumentParser:
+    from annlab.quiz import LANGUAGES, MAX_COUNT, MAX_SEED
+
+    parser = _OneLineParser(prog="annlab quiz", description="The chapter's review questions and generated exercises, checked by the engine.")
+    parser.add_argument("--seed", type=_whole_number(0, MAX_SEED, "a seed"), help="the same seed gives the same quiz (default: a random one, shown)")
+    parser.add_argument("--count", type=_whole_number(1, MAX_COUNT, "a number of exercises"), default=5, help="generated exercises (default 5)")
+    parser.add_argument("--lang", choices=LANGUAGES, default="en", help="the quiz's language")
+    parser.add_argument("--format", choices=("app", "json"), default="app", help="app: answer in the terminal (default); json: print the quiz")
+    parser.add_argument("--output", "-o", type=Path, help="app: save the results here at the end; json: write the quiz here")
+    parser.add_argument("--force", action="store_true", help="overwrite --output if it exists")
+    parser.add_argument("--headless", action="store_true", help="run without a terminal (with --keys and --screenshot)")
+    parser.add_argument("--size", type=_size, default=(120, 40), help="terminal size for --headless, e.g. 120x40")
+    parser.add_argument("--keys", default="", help='keys to press in --headless mode, e.g. "0 . 7 3 enter"')
+    parser.add_argument("--screenshot", type=Path, help="save an SVG screenshot here (--headless)")
+    parser.add_argument("--theme", help="a Textual theme name, e.g. textual-light")
+    return parser
+
+
+def _quiz(argv: Sequence[str]) -> int:
+    args = _parser_for_quiz().parse_args(argv)
+    import secrets
+
+    from annlab.files import check_writable, write_atomically
+    from annlab.quiz import make_quiz
+
+    seed = args.seed if args.seed is not None else secrets.randbelow(100_000)
+    if args.output is not None:
+        check_writable(args.output, args.force)  # refused now, before the learner answers anything
+    quiz = make_quiz(seed, args.count, args.lang)
+    if args.format == "json":
+        import json
+
+        from annlab.quiz import quiz_to_json
+
+        text = json.dumps(quiz_to_json(quiz), ensure_ascii=False, indent=2) + "\n"
+        if args.output is None:
+            sys.stdout.write(text)
+        else:
+            write_atomically(args.output, text.encode("utf-8"), force=args.force)
+            print(f"wrote {args.output}", file=sys.stderr)
+        return EXIT_OK
+    from annlab.app.quiz import run_quiz  # Textual is imported only here
+
+    return run_quiz(quiz, args)
+
+
 def _app(argv: Sequence[str]) -> int:
     args = _parser_for_app().parse_args(argv)
     from annlab.scenario.bundled import DEFAULT_SCENARIO
@@ -198,7 +265,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if argv and argv[0] in COMMANDS:
-            command = {"play": _play, "check": _check, "list": _list, "serve": _serve}[argv[0]]
+            command = {"play": _play, "check": _check, "list": _list, "serve": _serve, "quiz": _quiz}[argv[0]]
             return command(argv[1:])
         return _app(argv)
     except ScenarioError as exc:

@@ -19,9 +19,9 @@ def _umask() -> int:
 _UMASK = _umask()
 
 
-def write_atomically(path: Path, data: bytes, force: bool = False) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename, so
-    a reader never sees half a file and a failure leaves any old file intact."""
+def check_writable(path: Path, force: bool = False) -> None:
+    """Raise ExportError now if ``write_atomically(path, ..., force)`` would refuse the path
+    (a folder, an existing file without force, a missing folder), before work is done for it."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     try:
@@ -35,6 +35,14 @@ def write_atomically(path: Path, data: bytes, force: bool = False) -> None:
             raise ExportError(f"cannot write {path}: the folder {folder} {what}")
     except OSError as exc:  # e.g. a folder on the way that we may not look into
         raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def write_atomically(path: Path, data: bytes, force: bool = False) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename, so
+    a reader never sees half a file and a failure leaves any old file intact."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    check_writable(path, force)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:

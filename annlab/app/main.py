@@ -6,7 +6,7 @@ import asyncio
 from contextlib import suppress
 from pathlib import Path
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.command import CommandList, CommandPalette
@@ -15,6 +15,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import OptionList
 
 from annlab.app.dialogs import HelpScreen, PickerScreen, ScenarioCommands, SummaryScreen
+from annlab.app.steps import Cursor
 from annlab.training.runner import choose_backend
 from annlab.scenario.kinds import KINDS, resolve
 from annlab.scenario.model import Scenario
@@ -85,6 +86,7 @@ class AnnlabApp(App):
     BINDINGS = [
         Binding("o", "open", "open", show=False),
         Binding("s", "summary", "summary", show=False),
+        Binding("k", "quiz", "quiz", show=False),
         Binding("question_mark", "help", "help"),
         Binding("q", "quit", "quit"),
     ]
@@ -97,26 +99,33 @@ class AnnlabApp(App):
         self.backend_name = backend_name
         self._first = screen_for(scenario, backend_name)
         self._installing = asyncio.Lock()
+        self.start_with_quiz = False  # `annlab quiz`: the quiz screen opens over the lab at once
         if theme:
             self.theme = theme
 
     def on_mount(self) -> None:
         self.push_screen(self._first)
+        if self.start_with_quiz:
+            self.action_quiz()
 
     # --- opening scenarios ---------------------------------------------------------------
 
-    def open_scenario_named(self, name: str) -> None:
+    def open_scenario_named(self, name: str, at: tuple[int, str, int] | None = None) -> None:
         """Load a bundled name or a path; raises ScenarioError with the same words as `play`."""
         from annlab.scenario.bundled import resolve
         from annlab.scenario.loader import load_scenario
 
         path = resolve(name) if self.catalogue is None else self.catalogue.open(name)
-        self.open_scenario(load_scenario(path), backend_name=self.backend_name)
+        self.open_scenario(load_scenario(path), backend_name=self.backend_name, at=at)
 
-    def open_scenario(self, scenario: Scenario, backend_name: str | None = None) -> None:
-        """Replace the main screen (raises BackendError before changing anything)."""
+    def open_scenario(self, scenario: Scenario, backend_name: str | None = None, at: tuple[int, str, int] | None = None) -> None:
+        """Replace the main screen (raises BackendError before changing anything); ``at`` =
+        (epoch, step kind, layer) puts a training screen's cursor on that step."""
         backend_name = backend_name or self.backend_name
         screen = screen_for(scenario, backend_name)
+        cursor = getattr(screen, "cursor", None)
+        if at is not None and isinstance(cursor, Cursor):
+            cursor.go_to(*at)
         self.scenario, self.backend_name = scenario, backend_name
         # Deferred: a pop-up asking for this (the picker, the palette) may still be closing.
         self.call_later(self._install, screen)
@@ -141,6 +150,10 @@ class AnnlabApp(App):
             return False
         return await super().run_action(action, default_namespace)
 
+    def get_system_commands(self, screen: Screen):
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Quiz", "The chapter's review questions and exercises checked by the engine (k)", self.action_quiz)
+
     def action_command_palette(self) -> None:
         if self.use_command_palette and not CommandPalette.is_open(self):
             self.push_screen(SafeCommandPalette(id="--command-palette"))
@@ -148,6 +161,11 @@ class AnnlabApp(App):
     def action_open(self) -> None:
         if not isinstance(self.screen, PickerScreen):
             self.push_screen(PickerScreen(self.catalogue))
+
+    def action_quiz(self) -> None:
+        from annlab.app.quiz import open_quiz
+
+        open_quiz(self)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

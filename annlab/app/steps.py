@@ -137,6 +137,15 @@ class Cursor:
             return True
         return False
 
+    def go_to(self, epoch: int, kind: str, layer: int = 0) -> bool:
+        """To a step of a shown epoch, e.g. (1, "update") or (1, "back", 1); False if there is
+        no such step (the cursor stays). The quiz's "show me" opens a scenario here."""
+        wanted = Step(kind, layer if kind in ("pre", "act", "back") else 0)
+        if epoch not in self.epochs or wanted not in self.steps:
+            return False
+        self.position = Position(epoch, self.steps.index(wanted))
+        return True
+
     def to_end(self) -> None:
         epoch = self.epochs[-1]
         self.position = Position(epoch, self.last_step, self._last_update(epoch))
