@@ -120,6 +120,7 @@ HELP = """\
 [b]Everywhere[/b]
   o           open a scenario    ctrl+p     the command palette (also opens scenarios)
   s           the scenario's summary
+  k           the quiz: the chapter's review questions and exercises checked by the engine
   ?           this help          q          quit
 
 [b]The order of one epoch[/b]

@@ -17,7 +17,7 @@ from annlab.app.training import TrainingScreen
 
 KEYS = (
     "n p right left space plus minus e G r left_square_bracket right_square_bracket d u f c x "
-    "o question_mark s l t escape up down tab enter pageup pagedown home end ctrl+p N P 1 a"
+    "o question_mark s l t k escape up down tab enter pageup pagedown home end ctrl+p N P 1 a"
 ).split()
 CHARS = {"space": " ", "plus": "+", "minus": "-", "question_mark": "?", "left_square_bracket": "[", "right_square_bracket": "]"}
 SIZES = [(120, 40), (80, 24), (200, 60), (60, 20), (59, 19), (40, 12), (100, 30)]
