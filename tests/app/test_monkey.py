@@ -11,6 +11,7 @@ import pytest
 from textual import events
 
 from annlab.app import settle
+from annlab.cli import load
 from annlab.app.base import LabScreen
 from annlab.app.dialogs import HelpScreen
 from annlab.app.training import TrainingScreen
@@ -80,3 +81,24 @@ async def test_the_monkey_would_see_an_exception(make_app, monkeypatch):
     with pytest.raises(RuntimeError, match="the next step is broken"):
         async with app.run_test(size=(120, 40)) as pilot:
             await storm(app, pilot, random.Random("feed-forward"), 300)
+
+
+async def test_esc_on_a_pop_up_that_an_opening_scenario_closes_leaves_the_new_lab(make_app):
+    """What the storm found under load: Esc on the picker runs its dismiss a moment later,
+    after opening a scenario has already taken the picker away; Textual's dismiss pops
+    whatever is on top, so it popped the new lab (then the base screen: the next key met an
+    empty screen stack). Only the pop-up on top may dismiss."""
+    app = make_app("toy-backprop")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        for name in ("xor", "feed-forward", "toy-backprop"):
+            await pilot.press("o")
+            picker = app.screen
+            app.open_scenario_named(name)  # as choosing it in the picker does
+            await settle(pilot)  # the new lab is in, the picker gone
+            await picker.action_dismiss()  # an Esc the picker got before it went, handled now
+            await settle(pilot)
+            assert app.screen.scenario.title == load(name).title, name
+            assert len(app.screen_stack) == 2
+        await pilot.press("n")
+        assert app.is_running
