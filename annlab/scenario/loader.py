@@ -28,6 +28,7 @@ import numpy as np
 from annlab.engine.activations import ACTIVATIONS
 from annlab.engine.datasets import GENERATORS, generate, initial_parameters
 from annlab.engine.losses import LOSSES
+from annlab.engine.optimizers import OPTIMIZERS
 from annlab.errors import ScenarioError
 from annlab.scenario import schema
 from annlab.scenario.kinds import KINDS, resolve
@@ -475,7 +476,36 @@ class _Checker:
             for i, lr in enumerate(rates):
                 if not (math.isfinite(lr) and lr > 0):
                     raise self.fail(f"training.learning_rates[{i}]", f"found {lr}; expected a finite number > 0")
-        return TrainingSpec(t.loss, rates, t.epochs, gradients, t.finite_difference_step, t.batch_size, t.shuffle_seed, sweep=t.sweep is not None)
+        optimizers, hyper = self.optimizers(t)
+        return TrainingSpec(t.loss, rates, t.epochs, gradients, t.finite_difference_step, t.batch_size, t.shuffle_seed,
+                            sweep=t.sweep is not None, optimizers=optimizers, **hyper)
+
+    def optimizers(self, t: schema.TrainingSection) -> tuple[tuple[str, ...], dict[str, float]]:
+        """The optimisers (one run each) and the hyper-parameters given for them: each only
+        with an optimiser that uses it, each in its range."""
+        names = (t.optimizer,) if isinstance(t.optimizer, str) else tuple(t.optimizer)
+        if not names:
+            raise self.fail("training.optimizer", f"is empty; expected one or more of: {', '.join(OPTIMIZERS)}")
+        for name in names:
+            if name not in OPTIMIZERS:
+                raise self.fail("training.optimizer", f"unknown optimizer {name!r}{_close(name, OPTIMIZERS)}; expected one of: {', '.join(OPTIMIZERS)}")
+        if len(set(names)) != len(names):
+            raise self.fail("training.optimizer", f"found {list(names)}; expected each optimizer at most once")
+        used = {h for name in names for h in OPTIMIZERS[name].hyper_parameters}
+        hyper = {}
+        for key, (low, high, words) in _HYPER_RANGES.items():
+            value = getattr(t, key)
+            if value is None:
+                continue
+            if key not in used:
+                takers = [n for n, o in OPTIMIZERS.items() if key in o.hyper_parameters]
+                chosen = ", ".join(f"{n!r}" + (f" takes {', '.join(OPTIMIZERS[n].hyper_parameters)}" if OPTIMIZERS[n].hyper_parameters else " takes none") for n in names)
+                raise self.fail(f"training.{key}", f"found {value}, but no optimizer here uses it ({chosen}); expected it only with {' or '.join(repr(n) for n in takers)}")
+            if not (math.isfinite(value) and low <= value < high):
+                raise self.fail(f"training.{key}", f"found {value}; expected {words}")
+            hyper[key] = float(value)
+        return names, hyper
+
 
     def sweep(self, s: schema.SweepSection) -> tuple[float, ...]:
         for key, value in (("from", s.start), ("to", s.to)):
@@ -620,6 +650,16 @@ def _control_character(node: Any, key: str = "") -> tuple[str, str] | None:
             if found:
                 return found
     return None
+
+
+# Each hyper-parameter's range: [low, high), in words for the error.
+_HYPER_RANGES = {
+    "momentum": (0.0, 1.0, "a number from 0 to below 1 (0.9 is usual)"),
+    "rho": (0.0, 1.0, "a number from 0 to below 1 (0.99 is usual)"),
+    "beta1": (0.0, 1.0, "a number from 0 to below 1 (0.9 is usual)"),
+    "beta2": (0.0, 1.0, "a number from 0 to below 1 (0.999 is usual)"),
+    "epsilon": (1e-300, 1.0, "a small positive number (1e-8 is usual)"),
+}
 
 
 def build_training(checker: _Checker, parsed: schema.ScenarioFile, base: dict[str, Any]) -> Scenario:

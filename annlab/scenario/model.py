@@ -38,11 +38,28 @@ class TrainingSpec:
     batch_size: int  # 0 = full batch
     shuffle_seed: int
     sweep: bool = False  # learning rates came from a sweep range (train them batched)
-    optimizer: str = "sgd"  # the update's rule (annlab.engine.optimizers)
+    # The update's rule (annlab.engine.optimizers): one run per method, optimiser and rate, all
+    # from the same initial weights; and the optimisers' hyper-parameters (PyTorch's defaults).
+    optimizers: tuple[str, ...] = ("sgd",)
+    momentum: float = 0.9
+    rho: float = 0.99
+    beta1: float = 0.9
+    beta2: float = 0.999
+    epsilon: float = 1e-8
 
     @property
     def gradient(self) -> str:
         return self.gradients[0]
+
+    @property
+    def optimizer(self) -> str:
+        return self.optimizers[0]
+
+    def hyper_parameters(self, optimizer: str) -> dict[str, float]:
+        """The hyper-parameters ``optimizer`` uses, by name (none for sgd)."""
+        from annlab.engine.optimizers import OPTIMIZERS
+
+        return {name: getattr(self, name) for name in OPTIMIZERS[optimizer].hyper_parameters}
 
 
 @dataclass(frozen=True)

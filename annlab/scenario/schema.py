@@ -60,6 +60,13 @@ class TrainingSection(_Section):
     finite_difference_step: float = 1e-4
     batch_size: int = 0
     shuffle_seed: int = 0
+    optimizer: str | list[str] = "sgd"  # several: one run per optimiser, from the same start
+    # Hyper-parameters, each only with an optimiser that uses it (PyTorch's names and defaults).
+    momentum: float | None = None
+    rho: float | None = None
+    beta1: float | None = None
+    beta2: float | None = None
+    epsilon: float | None = None
 
 
 class TableSection(_Section):

@@ -36,15 +36,17 @@ class PlannedRun:
     index: int
     gradient: str  # "chain-rule" | "finite-difference"
     learning_rate: float
+    optimizer: str = "sgd"
 
 
 def plan(scenario: Scenario) -> tuple[PlannedRun, ...]:
-    """The runs a training scenario makes, in the Trace's order: per gradient method, per rate."""
+    """The runs a training scenario makes, in the Trace's order: per gradient method, per
+    optimiser, per rate."""
     spec = scenario.training
     if spec is None:
         return ()
-    pairs = [(g, lr) for g in spec.gradients for lr in spec.learning_rates]
-    return tuple(PlannedRun(k, g, float(lr)) for k, (g, lr) in enumerate(pairs))
+    runs = [(g, o, lr) for g in spec.gradients for o in spec.optimizers for lr in spec.learning_rates]
+    return tuple(PlannedRun(k, g, float(lr), o) for k, (g, o, lr) in enumerate(runs))
 
 
 @dataclass(frozen=True)
@@ -112,15 +114,15 @@ def training_workloads(scenario: Scenario) -> tuple[Workload, ...]:
     parameters = net.parameter_count()
     forward = net.macs_per_step(batch)
     values = batch * sum(net.layer_sizes[1:])
-    rates = len(spec.learning_rates)
+    rates, optimizers = len(spec.learning_rates), len(spec.optimizers)
     workloads = []
     for gradient in spec.gradients:
         if gradient == "finite-difference":
             copies = parameters + 1
-            workloads.append(Workload(rates, steps, copies * parameters, copies * forward, copies * values))
+            workloads.append(Workload(rates * optimizers, steps, copies * parameters, copies * forward, copies * values))
         else:
             stacked = rates if spec.sweep else 1
-            runs = 1 if spec.sweep else rates
+            runs = optimizers if spec.sweep else rates * optimizers
             workloads.append(Workload(runs, steps, stacked * parameters, stacked * 3 * forward, stacked * values))
     return tuple(workloads)
 
@@ -190,29 +192,30 @@ class Training:
         runs: list[Run] = []
         stopped = False
         for gradient in spec.gradients:
-            if stopped:
-                break
-            if spec.sweep and gradient == "chain-rule":
-                # All the rates train at once, on a leading axis (annlab.training.sweep); the
-                # chapter's finite differences still run one rate at a time below.
-                from annlab.training.sweep import Sweep  # only sweeps need it (start-up)
-
-                first = len(runs)
-                sweep = Sweep(backend, scenario)
-                stopped = yield from self._epochs(sweep, first, len(sweep.rates))
-                trained = sweep.runs()
-                runs.extend(trained)
-                yield RunsTrained(first, trained, stopped)
-                continue
-            for lr in spec.learning_rates:
-                first = len(runs)
-                trainer = Trainer(backend, scenario, lr, gradient)
-                stopped = yield from self._epochs(trainer, first, 1)
-                run = trainer.result()
-                runs.append(run)
-                yield RunsTrained(first, (run,), stopped)
+            for optimizer in spec.optimizers:
                 if stopped:
                     break
+                if spec.sweep and gradient == "chain-rule":
+                    # All the rates train at once, on a leading axis (annlab.training.sweep); the
+                    # chapter's finite differences still run one rate at a time below.
+                    from annlab.training.sweep import Sweep  # only sweeps need it (start-up)
+
+                    first = len(runs)
+                    sweep = Sweep(backend, scenario, optimizer)
+                    stopped = yield from self._epochs(sweep, first, len(sweep.rates))
+                    trained = sweep.runs()
+                    runs.extend(trained)
+                    yield RunsTrained(first, trained, stopped)
+                    continue
+                for lr in spec.learning_rates:
+                    first = len(runs)
+                    trainer = Trainer(backend, scenario, lr, gradient, optimizer=optimizer)
+                    stopped = yield from self._epochs(trainer, first, 1)
+                    run = trainer.result()
+                    runs.append(run)
+                    yield RunsTrained(first, (run,), stopped)
+                    if stopped:
+                        break
         trace = Trace(scenario.title, scenario.kind, backend.name, backend.reason, runs=tuple(runs), notes=notes)
         yield TrainingFinished(trace, stopped)
 

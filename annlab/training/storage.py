@@ -166,6 +166,7 @@ class RecordBuffer:
         points: int = 0,
         batch_size: int = 0,
         budget: int | None = None,
+        state_names: tuple[str, ...] = (),
     ):
         self.layout = layout
         self.copies = copies
@@ -177,6 +178,8 @@ class RecordBuffer:
         if finite_difference:
             numbers += updates * 2 * size * 8
             arrays += 2 * len(layout.weights) * 2 * updates
+        numbers += updates * len(state_names) * size * compute_dtype.itemsize
+        arrays += 2 * len(layout.weights) * len(state_names) * updates
         numbers += (points * 8) // copies if batch_size else 0
         per_record = numbers + RECORD_OVERHEAD_BYTES + updates * UPDATE_OVERHEAD_BYTES + arrays * ARRAY_OVERHEAD_BYTES
         self.stride, rows = records_that_fit(epochs, copies, per_record, budget)
@@ -196,6 +199,9 @@ class RecordBuffer:
         self.loss_plus = np.empty(shape + (size,), dtype=np.float64) if finite_difference else None
         self.nudges = np.empty(shape + (size,), dtype=np.float64) if finite_difference else None
         self.order = np.empty((rows, points), dtype=np.int64) if batch_size else None
+        # The optimiser's per-parameter state after each update, and its step count t.
+        self.states = {name: np.empty(shape + (size,), dtype=compute_dtype) for name in state_names}
+        self.steps = np.zeros(shape[:2], dtype=np.int64)
         self.count = 0
 
     def wanted(self, epoch: int, last: int) -> bool:
@@ -220,11 +226,15 @@ class RecordBuffer:
         if self.order is not None and order is not None:
             self.order[k] = order
 
-    def update(self, loss: Any, after: Any, grads: Any, loss_plus: Any = None, nudges: Any = None, batch: int | None = None) -> None:
+    def update(self, loss: Any, after: Any, grads: Any, loss_plus: Any = None, nudges: Any = None, batch: int | None = None, state: Any = None, steps: int = 0) -> None:
         k = self.count
         u = int(self.kept[k])
         if u == 0 and batch is not None:
             self.first_batch[k] = batch
+        if state:
+            for name, array in state.items():
+                host_row(self.states[name][k, u], array)
+            self.steps[k, u] = steps
         host_row(self.update_losses[k, u], loss)
         host_row(self.after[k, u], after)
         host_row(self.grads[k, u], grads)
@@ -255,7 +265,15 @@ class RecordBuffer:
                 plus_w, plus_b = (zip(*part) for part in split(self.loss_plus[rows_, u, copy]))
                 nudge_w, nudge_b = (zip(*part) for part in split(self.nudges[rows_, u, copy]))
                 fd = list(map(FiniteDifferenceDetail, plus_w, plus_b, nudge_w, nudge_b))
-            slots.append((after_w, after_b, grad_w, grad_b, fd, self.update_losses[rows_, u, copy].tolist()))
+            states: list = [None] * count
+            if self.states:
+                parts = {}
+                for name, array in self.states.items():
+                    by_layer_w, by_layer_b = split(array[rows_, u, copy])
+                    parts[name] = list(zip(zip(*by_layer_w), zip(*by_layer_b)))  # per row: (weights, biases)
+                steps = self.steps[rows_, u].tolist()
+                states = [{"step": steps[i], **{name: parts[name][i] for name in parts}} for i in range(count)]
+            slots.append((after_w, after_b, grad_w, grad_b, fd, self.update_losses[rows_, u, copy].tolist(), states))
         starts = self._starts(copy, first, last, slots[-1])
         epochs, losses = self.epochs[rows_].tolist(), self.losses[rows_, copy].tolist()
         kept, batches = self.kept[rows_].tolist(), self.first_batch[rows_].tolist()
@@ -264,10 +282,10 @@ class RecordBuffer:
         for i in range(count):
             updates = []
             for u in range(kept[i]):
-                after_w, after_b, grad_w, grad_b, fd, update_losses = slots[u]
+                after_w, after_b, grad_w, grad_b, fd, update_losses, states = slots[u]
                 batch = batches[i] + u
                 indices = None if self.order is None else self.order[first + i, (batch - 1) * size : batch * size]
-                updates.append(Update(batch, indices, update_losses[i], grad_w[i], grad_b[i], after_w[i], after_b[i], fd[i]))
+                updates.append(Update(batch, indices, update_losses[i], grad_w[i], grad_b[i], after_w[i], after_b[i], fd[i], states[i]))
             start = starts[i]
             weights, biases = (updates[-1].weights, updates[-1].biases) if updates else start
             made.append(EpochRecord(epochs[i], losses[i], *(start if self.has_start[first + i] else (None, None)), weights, biases, tuple(updates)))

@@ -43,7 +43,7 @@ class Sweep(EpochLoop):
     ``epochs()`` yields after each epoch, like ``Trainer.epochs()``; ``runs()`` gives one
     ``Run`` per rate, in the scenario's order."""
 
-    def __init__(self, backend: Backend, scenario: Scenario):
+    def __init__(self, backend: Backend, scenario: Scenario, optimizer: str | None = None):
         assert scenario.network is not None and scenario.training is not None
         xp = backend.xp
         self.backend = backend
@@ -70,14 +70,15 @@ class Sweep(EpochLoop):
             laid_out = self._grads.flat.copy(order="K")
             laid_out[...] = rates
             rates = laid_out
-        self.optimizer = OPTIMIZERS[self.spec.optimizer](xp, rates, self._grads.flat)
+        name = optimizer or self.spec.optimizer
+        self.optimizer = OPTIMIZERS[name](xp, rates, self._grads.flat, **self.spec.hyper_parameters(name))
         self._layout = self.store.layout
         self.initial = self._layout.split(to_host(self._stored.flat[0]).copy())
         self._updates = updates_per_epoch(self.spec, self.rows)
         self.buffer = RecordBuffer(
             self._layout, self.spec.epochs, count, self._updates, param_dtype, self.compute_dtype,
             points=self.rows, batch_size=self.spec.batch_size if self._updates > 1 else 0,
-            budget=SWEEP_RECORD_BUDGET_BYTES,
+            budget=SWEEP_RECORD_BUDGET_BYTES, state_names=self.optimizer.state_names,
         )
         self.stride = self.buffer.stride
         self.losses = np.empty((self.spec.epochs, count), dtype=np.float64)
@@ -92,9 +93,10 @@ class Sweep(EpochLoop):
         return not self.alive.any()
 
     def _step(self, loss: Any, recorded: bool, batch: int = 1) -> None:
-        self.optimizer.step(self._grads.flat, self._compute.flat, self._stored.flat)
+        optimizer = self.optimizer
+        optimizer.step(self._grads.flat, self._compute.flat, self._stored.flat)
         if recorded:
-            self.buffer.update(loss, self._stored.flat, self._grads.flat, batch=batch)
+            self.buffer.update(loss, self._stored.flat, self._grads.flat, batch=batch, state=optimizer.state(), steps=optimizer.steps)
 
     def _epoch(self, epoch: int) -> None:
         xp = self.backend.xp
@@ -148,7 +150,7 @@ class Sweep(EpochLoop):
         self._stored.flat[rows] = 0
         if self._compute is not self._stored:
             self._compute.flat[rows] = 0
-        self.optimizer.rate[rows] = 0
+        self.optimizer.rest(rows)
 
     def runs(self) -> tuple[Run, ...]:
         xp = self.backend.xp

@@ -74,6 +74,7 @@ class Trainer(EpochLoop):
         learning_rate: float,
         gradient: str | None = None,
         read_back_every: int | None = None,
+        optimizer: str | None = None,
     ):
         assert scenario.network is not None and scenario.training is not None
         self.backend = backend
@@ -96,7 +97,8 @@ class Trainer(EpochLoop):
         # The rate as a 0-d array in the compute dtype: the number NumPy makes of the Python
         # float in each update (NEP 50), without converting it every epoch.
         rate = np.array(self.learning_rate, dtype=self.compute_dtype) if backend.name == "numpy" else self.learning_rate
-        self.optimizer = OPTIMIZERS[self.spec.optimizer](xp, rate, self._grads.flat)
+        name = optimizer or self.spec.optimizer
+        self.optimizer = OPTIMIZERS[name](xp, rate, self._grads.flat, **self.spec.hyper_parameters(name))
         self._zeros = xp.zeros(self._stored.size, dtype=param_dtype)
         self.params = self._stored.params
         self.initial = self._host_params()
@@ -105,6 +107,7 @@ class Trainer(EpochLoop):
         self.buffer = RecordBuffer(
             self.store.layout, self.spec.epochs, 1, self._updates, param_dtype, self.compute_dtype,
             finite_difference=fd, points=self.rows, batch_size=self.spec.batch_size if self._updates > 1 else 0,
+            state_names=self.optimizer.state_names,
         )
         self.stride = self.buffer.stride
         self._records: list[EpochRecord] = []
@@ -172,10 +175,12 @@ class Trainer(EpochLoop):
         return self.network.loss_and_gradients(self._compute.params, x, y, self._grads.weights, self._grads.biases)
 
     def _step(self, loss: Any, recorded: bool, batch: int = 1) -> None:
-        self.optimizer.step(self._grads.flat, self._compute.flat, self._stored.flat)
+        optimizer = self.optimizer
+        optimizer.step(self._grads.flat, self._compute.flat, self._stored.flat)
         if recorded:
             fd = self._fd
-            self.buffer.update(loss, self._stored.flat, self._grads.flat, fd and fd.loss_plus, fd and fd.nudges, batch)
+            self.buffer.update(loss, self._stored.flat, self._grads.flat, fd and fd.loss_plus, fd and fd.nudges, batch,
+                               optimizer.state(), optimizer.steps)
 
     def _epoch(self, epoch: int) -> None:
         recorded = self.buffer.wanted(epoch, self.spec.epochs)
@@ -211,7 +216,8 @@ class Trainer(EpochLoop):
         order = getattr(self, "_last_order", None) if self._updates > 1 else None
         self.buffer.begin(at, None, order)
         fd = self._fd
-        self.buffer.update(self._losses[at - 1], self._stored.flat, self._grads.flat, fd and fd.loss_plus, fd and fd.nudges, self._updates)
+        self.buffer.update(self._losses[at - 1], self._stored.flat, self._grads.flat, fd and fd.loss_plus, fd and fd.nudges, self._updates,
+                           self.optimizer.state(), self.optimizer.steps)
         self.buffer.end(self._losses[at - 1])
 
     def _all_finite(self) -> bool:
