@@ -2,9 +2,13 @@
 random ones, satisfies  parameters after = parameters before − lr × the recorded gradient,
 computed as the engine computes it: in the compute dtype (NumPy's promotion of the data and the
 parameters: float64 for the chapter's integer data and float32 weights), then rounded to the
-parameters' dtype. Mini-batch epochs record every batch, with the data points it used."""
+parameters' dtype. With an optimiser, "lr × the recorded gradient" is lr × its step from the
+recorded gradient and its recorded state (momentum's velocity, RMSprop's mean square, Adam's
+moments). Mini-batch epochs record every batch, with the data points it used."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pytest
@@ -23,6 +27,22 @@ def _compute_dtype(scenario) -> np.dtype:
     return np.result_type(scenario.inputs.dtype, scenario.targets.dtype, np.dtype(scenario.network.dtype))
 
 
+def _direction(spec, run, update, layer: int, grad: np.ndarray, rate: np.ndarray) -> np.ndarray:
+    """lr × how far the recorded update moved a parameter array, from the recorded gradient and,
+    for an optimiser, its recorded state after the step (the same operations as the engine's)."""
+    state = update.optimizer_state
+    if run.optimizer == "sgd":
+        return grad * rate
+    pick = lambda name: (state[name][0] + state[name][1])[layer]  # noqa: E731
+    if run.optimizer == "momentum":
+        return pick("velocity") * rate
+    if run.optimizer == "rmsprop":
+        return grad / (np.sqrt(pick("square_average")) + spec.epsilon) * rate
+    t = state["step"]  # adam
+    denominator = np.sqrt(pick("v")) / math.sqrt(1 - spec.beta2**t) + spec.epsilon
+    return pick("m") / denominator * (rate / (1 - spec.beta1**t))
+
+
 def _check_updates(scenario, trace) -> int:
     """Assert the invariant for every recorded update; return how many were checked."""
     compute = _compute_dtype(scenario)
@@ -34,9 +54,11 @@ def _check_updates(scenario, trace) -> int:
                 start = record.start_of(k)
                 if start is None:  # a divergence found between recorded epochs: no start kept
                     continue
-                for before, grad, after in zip(start[0] + start[1], update.weight_gradients + update.bias_gradients, update.weights + update.biases):
-                    expected = (before.astype(compute) - rate * grad.astype(compute)).astype(after.dtype)
-                    assert np.array_equal(expected, after, equal_nan=True), (run.learning_rate, record.epoch, k)
+                arrays = zip(start[0] + start[1], update.weight_gradients + update.bias_gradients, update.weights + update.biases)
+                for layer, (before, grad, after) in enumerate(arrays):
+                    step = _direction(scenario.training, run, update, layer, grad.astype(compute), rate)
+                    expected = (before.astype(compute) - step).astype(after.dtype)
+                    assert np.array_equal(expected, after, equal_nan=True), (run.learning_rate, run.optimizer, record.epoch, k)
                 checked += 1
             if run.batch_size:
                 batches = [u for u in record.updates if u.indices is not None]
@@ -99,8 +121,9 @@ LAYERS = st.lists(st.integers(1, 4), min_size=1, max_size=3)
     activation=st.sampled_from(["sigmoid", "tanh", "relu", "linear"]),
     rate=st.sampled_from([0.001, 0.1, 3.0]),
     seed=st.integers(0, 1000),
+    optimizer=st.sampled_from(["sgd", "momentum", "rmsprop", "adam"]),
 )
-def test_random_scenarios_keep_the_invariant(tmp_path_factory, hidden, batch, dtype, gradient, activation, rate, seed):
+def test_random_scenarios_keep_the_invariant(tmp_path_factory, hidden, batch, dtype, gradient, activation, rate, seed, optimizer):
     rng = np.random.default_rng(seed)
     points = 7
     sizes = [2, *hidden, 1]
@@ -110,6 +133,7 @@ def test_random_scenarios_keep_the_invariant(tmp_path_factory, hidden, batch, dt
         f'[network]\nlayers = {sizes}\nactivations = {[activation] * (len(sizes) - 2) + ["linear"]}\n'
         f'dtype = "{dtype}"\nseed = {seed}\n'
         f'[training]\nlearning_rates = [{rate}]\nepochs = 6\ngradient = "{gradient}"\nbatch_size = {batch}\nshuffle_seed = {seed}\n'
+        f'optimizer = "{optimizer}"\n'
     ).replace("'", '"')
     path = tmp_path_factory.mktemp("random") / "random.toml"
     path.write_text(text)

@@ -25,6 +25,7 @@ from annlab.engine.activations import ACTIVATIONS
 from annlab.engine.chain import bias_name, unit_name, weight_name
 from annlab.engine.losses import LOSSES
 from annlab.playback.numbers import difference_digits, num
+from annlab.playback.updates import previous_state, update_lines, why
 
 MAX_UNITS = 6  # units per layer drawn as nodes; the rest are counted
 MAX_COLUMNS = 4  # weight-matrix columns drawn
@@ -390,18 +391,24 @@ class StepPanel(LabPanel):
         update = view.update
         run = view.run
         p = view.parameter
+        spec = view.session.scenario.training
         before = p.value(view.values.weights, view.values.biases)
         grad = gradient_of(p, (update.weight_gradients, update.bias_gradients))
-        after = p.value(update.weights, update.biases)
         step = view.session.scenario.training.finite_difference_step  # type: ignore[union-attr]
         how = "the chain rule" if run.gradient == "chain-rule" else f"the chapter's finite difference, (loss_plus − loss)/{view.n(step)}"
         on = f" on batch {view.update_index + 1}'s data points" if view.batched else ""
-        lines = [
-            Text(f"Every parameter moves at once: θ ← θ − lr·∂C/∂θ, gradients by {how}{on}", style=self.paint("dim")),
-        ]
-        line = Text(f"{p.name} ← {p.name} − lr·∂C/∂{p.name} = {view.n(before)} − {view.n(run.learning_rate)}·{view.signed(grad)} = ")
-        line.append(view.n(after), style=self.paint("chosen"))
-        lines.append(line)
+        rule = "θ ← θ − lr·∂C/∂θ" if run.optimizer == "sgd" else f"each θ by its own {run.optimizer} step"
+        lines = [Text(f"Every parameter moves at once: {rule}, gradients by {how}{on}", style=self.paint("dim"))]
+        if run.optimizer != "sgd":
+            lines.append(Text(f"({why(spec, run.optimizer)})", style=self.paint("dim")))
+        record = view.record
+        previous = previous_state(_records_of(run), record, view.update_index)
+        for k, text in enumerate(update_lines(spec, run.optimizer, run.learning_rate, before, record, view.update_index, p, view.n, previous)):
+            final = text.rpartition(" = ")
+            line = Text(final[0] + " = " if final[1] else text, style="" if k == 0 or final[1] else self.paint("dim"))
+            if final[1]:
+                line.append(final[2], style=self.paint("chosen") if text.startswith(p.name + " ←") else "")
+            lines.append(line)
         if update.finite_difference is not None:
             fd = update.finite_difference
             plus = gradient_of(p, (fd.weight_loss_plus, fd.bias_loss_plus))
@@ -415,6 +422,13 @@ class StepPanel(LabPanel):
         nxt = "then the next batch" if view.update_index + 1 < view.updates else "new loss next epoch"
         lines.append(Text(f"{changed} of {total} parameters changed; {nxt}", style=self.paint("dim")))
         return lines
+
+
+def _records_of(run):
+    """A run's records in order (a live run's so far), to find the optimiser's state before."""
+    if run.result is not None:
+        return run.result.records
+    return [run.record(e) for e in sorted(run._records)]
 
 
 def _step_title(view: View) -> str:

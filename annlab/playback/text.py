@@ -15,7 +15,9 @@ from annlab.analysis import Analysis
 from annlab.engine.activations import ACTIVATIONS
 from annlab.engine.chain import Chain, Parameter, bias_name, unit_name, weight_name
 from annlab.engine.losses import LOSSES
+from annlab.engine.optimizers import OPTIMIZERS
 from annlab.playback.numbers import difference_digits, matrix, num, signed, sparkline
+from annlab.playback.updates import update_lines, why
 from annlab.playback.words import diverged, say
 from annlab.scenario.kinds import KINDS, resolve
 from annlab.scenario.model import Scenario
@@ -84,7 +86,10 @@ def narrate_training(out: Writer, scenario: Scenario, trace: Trace) -> None:
         g + (f" (step {num(spec.finite_difference_step)})" if g == "finite-difference" else "") for g in spec.gradients
     )
     batch = "full batch" if spec.batch_size == 0 else f"mini-batches of {spec.batch_size} (each epoch reshuffled)"
-    out.line(f"Training  learning rate {rates}  ·  {spec.epochs:,} epochs  ·  {methods}  ·  {batch}")
+    optimizers = " · optimizer " + ", ".join(
+        o + "".join(f" {k} {getattr(spec, k):g}" for k in OPTIMIZERS[o].hyper_parameters) for o in spec.optimizers
+    ) if spec.optimizers != ("sgd",) else ""
+    out.line(f"Training  learning rate {rates}  ·  {spec.epochs:,} epochs  ·  {methods}  ·  {batch}{optimizers}")
     out.line(f"Backend   {trace.backend} ({say(trace.backend_reason)})")
     for note in trace.notes:
         out.para(f"Note: {say(note)}")
@@ -92,6 +97,11 @@ def narrate_training(out: Writer, scenario: Scenario, trace: Trace) -> None:
     _forward(out, scenario, trace.runs[0], first)
     chain = _backward(out, scenario, analysis)
     _update(out, scenario, trace.runs[0], chain)
+    seen = {trace.runs[0].optimizer}
+    for run in trace.runs[1:]:  # each optimiser's first update, when several are compared
+        if run.optimizer not in seen:
+            seen.add(run.optimizer)
+            _update(out, scenario, run, chain)
     if spec.sweep:
         _sweep(out, scenario, trace)  # a thousand runs: one chart, not a thousand tables
         return
@@ -233,26 +243,36 @@ def _update(out: Writer, scenario: Scenario, run: Run, chain: Chain) -> None:
     record = run.records[0]
     update = record.updates[0]
     p = NARRATED_WEIGHT
-    out.heading(f"3. Update (learning rate {num(run.learning_rate)}, {run.gradient} gradients)")
+    spec = scenario.training
+    assert spec is not None
+    optimizer = "" if run.optimizer == "sgd" else f", {run.optimizer}"
+    out.heading(f"3. Update (learning rate {num(run.learning_rate)}, {run.gradient} gradients{optimizer})")
     before = p.value(record.start_weights, record.start_biases)
-    grad = p.value(update.weight_gradients, update.bias_gradients)
-    after = p.value(update.weights, update.biases)
-    name = chain.parameter
-    out.line(f"{name} ← {name} − lr · ∂C/∂{name} = {num(before, 6)} − {num(run.learning_rate)}·{signed(grad, 6)} = {num(after, 7)}")
+    for line in update_lines(spec, run.optimizer, run.learning_rate, before, record, 0, p, lambda v: num(v, 7), None):
+        out.line(line)
     if update.finite_difference is not None:
         fd = update.finite_difference
+        grad = p.value(update.weight_gradients, update.bias_gradients)
         loss_plus = p.value(fd.weight_loss_plus, fd.bias_loss_plus)
         digits = difference_digits(update.loss, loss_plus)
-        step = scenario.training.finite_difference_step  # type: ignore[union-attr]
-        out.line(f"  where ∂C/∂{name} = (loss_plus − loss)/{num(step)} = ({num(loss_plus, digits)} − {num(update.loss, digits)})/{num(step)} = {num(grad, 6)}")
+        step = spec.finite_difference_step
+        out.line(f"  where ∂C/∂{chain.parameter} = (loss_plus − loss)/{num(step)} = ({num(loss_plus, digits)} − {num(update.loss, digits)})/{num(step)} = {num(grad, 6)}")
+    if run.optimizer != "sgd":
+        out.para(f"({why(spec, run.optimizer)}.)")
+    each = "each by −lr × its own gradient" if run.optimizer == "sgd" else f"each by its own {run.optimizer} step"
     if update.indices is None:
-        out.line("every parameter moves at once, each by −lr × its own gradient; after epoch 1:")
+        out.line(f"every parameter moves at once, {each}; after epoch 1:")
     else:
-        out.line(f"every parameter moves at once, each by −lr × its own gradient on batch 1; after that first update "
+        out.line(f"every parameter moves at once, {each} on batch 1; after that first update "
                  f"(epoch 1 makes {len(record.updates)}):")
     for l, (w, b) in enumerate(zip(update.weights, update.biases), start=1):
         out.line(f"  W{l} = {matrix(w, 7)}")
         out.line(f"  b{l} = {matrix(b, 7)}")
+
+
+def run_label(run: Run) -> str:
+    """How a run is named: its learning rate, gradient method and (unless plain) optimiser."""
+    return f"learning rate {num(run.learning_rate)}, {run.gradient}" + ("" if run.optimizer == "sgd" else f", {run.optimizer}")
 
 
 def _selected_epochs(run: Run) -> list[int]:
@@ -269,7 +289,7 @@ def _selected_epochs(run: Run) -> list[int]:
 def _epochs(out: Writer, scenario: Scenario, run: Run) -> None:
     net = scenario.network
     assert net is not None
-    label = f"learning rate {num(run.learning_rate)}, {run.gradient}"
+    label = run_label(run)
     single_weight = net.layer_sizes == (1, 1)
     if single_weight and run.gradient == "finite-difference" and run.records[0].finite_difference is not None:
         out.heading(f"4. The first 10 epochs ({label}), as the chapter prints them")
@@ -321,7 +341,7 @@ def _r2(value: float) -> str:
 def _summary(out: Writer, scenario: Scenario, trace: Trace, analysis: Analysis) -> None:
     out.heading("5. Summary")
     for run in trace.runs:
-        out.line(f"learning rate {num(run.learning_rate)}, {run.gradient}: {run.epochs_run:,} epoch{'s' if run.epochs_run != 1 else ''}")
+        out.line(f"{run_label(run)}: {run.epochs_run:,} epoch{'s' if run.epochs_run != 1 else ''}")
         if run.divergence is not None:
             out.para(f"  {diverged(run.divergence)}. A learning rate this large makes each step overshoot by more than it corrects.", "  ")
         out.line(f"  final loss {num(run.final_loss, 6)}; final predictions {matrix(run.final_predictions.T if run.final_predictions.shape[1] == 1 else run.final_predictions, 6)}")

@@ -59,6 +59,11 @@ def _pass(p: Pass) -> dict[str, Any]:
 
 def _gradients(u: Update) -> dict[str, Any]:
     out = {"weight_gradients": plain(u.weight_gradients), "bias_gradients": plain(u.bias_gradients)}
+    if u.optimizer_state:
+        out["optimizer_state"] = {
+            name: (value if name == "step" else {"weights": plain(value[0]), "biases": plain(value[1])})
+            for name, value in u.optimizer_state.items()
+        }
     if u.finite_difference is not None:
         fd = u.finite_difference
         out["finite_difference"] = {
