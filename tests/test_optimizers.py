@@ -161,3 +161,21 @@ def test_the_same_numbers_as_torch_optim(tmp_path, optimizer):
         opt.step()
         assert float(w[0, 0]) == pytest.approx(float(record.weights[0][0, 0]), rel=1e-12, abs=1e-15)
         assert float(b[0]) == pytest.approx(float(record.biases[0][0]), rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.parametrize("optimizer", ["momentum", "rmsprop", "adam"])
+def test_a_sweep_trains_every_rate_with_the_optimizer_as_a_lone_run_does(tmp_path, optimizer):
+    text = Y3X.format(lr=0.1, epochs=40, optimizer=optimizer, extra="").replace(
+        "learning_rates = [0.1]", "sweep = {from = 0.001, to = 3, count = 7}"
+    )
+    path = tmp_path / "sweep.toml"
+    path.write_text(text)
+    scenario = load(str(path))
+    from annlab.training.trainer import train
+
+    runs = run_scenario(scenario, numpy_backend()).runs
+    assert len(runs) == 7 and {r.optimizer for r in runs} == {optimizer}
+    for run in runs:
+        alone = train(numpy_backend(), scenario, run.learning_rate, "chain-rule")
+        np.testing.assert_allclose(run.losses, alone.losses, rtol=1e-12)
+        assert alone.optimizer == optimizer

@@ -22,10 +22,11 @@ from annlab.training.runner import EpochsTrained, plan
 class LiveRun:
     """One run as it trains: the losses and records that have arrived so far, then its Run."""
 
-    def __init__(self, learning_rate: float, gradient: str, dtype: str, initial: tuple, epochs: int, optimizer: str = "sgd"):
+    def __init__(self, learning_rate: float, gradient: str, dtype: str, initial: tuple, epochs: int, optimizer: str = "sgd", name_optimizer: bool = False):
         self.learning_rate = learning_rate
         self.gradient = gradient
         self.optimizer = optimizer
+        self.name_optimizer = name_optimizer or optimizer != "sgd"  # in labels, when optimisers are compared
         self.dtype = dtype
         self.initial_weights, self.initial_biases = initial
         self.epochs = epochs
@@ -39,7 +40,7 @@ class LiveRun:
     def label(self) -> str:
         from annlab.playback.numbers import num
 
-        return f"lr {num(self.learning_rate)} · {self.gradient}" + ("" if self.optimizer == "sgd" else f" · {self.optimizer}")
+        return f"lr {num(self.learning_rate)} · {self.gradient}" + (f" · {self.optimizer}" if self.name_optimizer else "")
 
     @property
     def losses(self) -> np.ndarray:
@@ -113,7 +114,8 @@ class Session:
         self.backend = backend
         dtype = np.dtype(net.dtype)
         initial = (tuple(w.astype(dtype) for w in net.weights), tuple(b.astype(dtype) for b in net.biases))
-        self.runs = [LiveRun(p.learning_rate, p.gradient, net.dtype, initial, spec.epochs, p.optimizer) for p in plan(self.scenario)]
+        compared = len(spec.optimizers) > 1
+        self.runs = [LiveRun(p.learning_rate, p.gradient, net.dtype, initial, spec.epochs, p.optimizer, compared) for p in plan(self.scenario)]
         self.analysis = Analysis(self.scenario, self.runs)
 
     @property
