@@ -241,12 +241,10 @@ class Training:
     @staticmethod
     def _progress(loop, first: int, count: int, sent_epoch: int, sent_records: int) -> EpochsTrained:
         done = loop.epochs_done
+        losses = loop.losses[sent_epoch:done].copy()
         if count == 1:
-            losses = loop.losses[sent_epoch:done].copy()
-            records = tuple(loop.records[sent_records:])
-            divergence = loop.divergence
-        else:
-            losses = loop.losses[sent_epoch:done].copy()
+            records, divergence = tuple(loop.records[sent_records:]), loop.divergence
+        else:  # a sweep's records come with its runs
             records, divergence = (), None
         return EpochsTrained(first, count, sent_epoch + 1, done, losses, records, divergence)
 

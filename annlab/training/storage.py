@@ -207,10 +207,6 @@ class RecordBuffer:
     def wanted(self, epoch: int, last: int) -> bool:
         return epoch == 1 or epoch == last or epoch % self.stride == 0
 
-    @property
-    def row(self) -> int:
-        return self.count
-
     def begin(self, epoch: int, start: Any | None, order: np.ndarray | None = None) -> None:
         k = self.count
         self.epochs[k] = epoch

@@ -199,7 +199,6 @@ class Trainer(EpochLoop):
                 idx = xp.asarray(order[start : start + size])
                 batch_loss = self._gradients(self.x[idx], self.y[idx])
                 self._step(batch_loss, recorded, k)
-            self._last_order = order
         if not self._store_loss(loss, epoch, recorded):
             return
         if self.divergence is None and recorded and not self._all_finite():
@@ -213,7 +212,7 @@ class Trainer(EpochLoop):
         """The epoch where a run diverged, found between recorded epochs (or, on a GPU, a few
         epochs on): its start was not kept; its last update's numbers are the current ones."""
         at = self.divergence.epoch  # type: ignore[union-attr]
-        order = getattr(self, "_last_order", None) if self._updates > 1 else None
+        order = batch_order(self.spec, at, self.rows) if self._updates > 1 else None  # seeded per epoch
         self.buffer.begin(at, None, order)
         fd = self._fd
         self.buffer.update(self._losses[at - 1], self._stored.flat, self._grads.flat, fd and fd.loss_plus, fd and fd.nudges, self._updates,
