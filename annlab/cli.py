@@ -138,14 +138,18 @@ def _play(argv: Sequence[str]) -> int:
     scenario = load(args.scenario, args)
     backend = choose_backend(scenario, args.backend)
     trace = run_scenario(scenario, backend)
-    text = render(scenario, trace, args.format)
-    if args.output is None:
+    return _emit(render(scenario, trace, args.format), args.output, args.force)
+
+
+def _emit(text: str, output: Path | None, force: bool) -> int:
+    """Text to stdout, or to a file written atomically (never over one unless forced)."""
+    if output is None:
         sys.stdout.write(text)
     else:
         from annlab.files import write_atomically
 
-        write_atomically(args.output, text.encode("utf-8"), force=args.force)
-        print(f"wrote {args.output}", file=sys.stderr)
+        write_atomically(output, text.encode("utf-8"), force=force)
+        print(f"wrote {output}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -224,7 +228,7 @@ def _quiz(argv: Sequence[str]) -> int:
     args = _parser_for_quiz().parse_args(argv)
     import secrets
 
-    from annlab.files import check_writable, write_atomically
+    from annlab.files import check_writable
     from annlab.quiz import make_quiz
 
     seed = args.seed if args.seed is not None else secrets.randbelow(100_000)
@@ -236,13 +240,7 @@ def _quiz(argv: Sequence[str]) -> int:
 
         from annlab.quiz import quiz_to_json
 
-        text = json.dumps(quiz_to_json(quiz), ensure_ascii=False, indent=2) + "\n"
-        if args.output is None:
-            sys.stdout.write(text)
-        else:
-            write_atomically(args.output, text.encode("utf-8"), force=args.force)
-            print(f"wrote {args.output}", file=sys.stderr)
-        return EXIT_OK
+        return _emit(json.dumps(quiz_to_json(quiz), ensure_ascii=False, indent=2) + "\n", args.output, args.force)
     from annlab.app.quiz import run_quiz  # Textual is imported only here
 
     return run_quiz(quiz, args)
