@@ -89,7 +89,8 @@ def narrate_training(out: Writer, scenario: Scenario, trace: Trace) -> None:
     optimizers = " · optimizer " + ", ".join(
         o + "".join(f" {k} {getattr(spec, k):g}" for k in OPTIMIZERS[o].hyper_parameters) for o in spec.optimizers
     ) if spec.optimizers != ("sgd",) else ""
-    out.line(f"Training  learning rate {rates}  ·  {spec.epochs:,} epochs  ·  {methods}  ·  {batch}{optimizers}")
+    epochs = f"{spec.epochs:,} epoch{'s' if spec.epochs != 1 else ''}"
+    out.line(f"Training  learning rate {rates}  ·  {epochs}  ·  {methods}  ·  {batch}{optimizers}")
     out.line(f"Backend   {trace.backend} ({say(trace.backend_reason)})")
     for note in trace.notes:
         out.para(f"Note: {say(note)}")

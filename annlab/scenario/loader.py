@@ -380,7 +380,7 @@ class _Checker:
         y = self.matrix("data.targets", data.targets, sizes[-1], f"targets (the last layer has {sizes[-1]} units)")
         if x.shape[0] != y.shape[0]:
             raise self.fail("data.targets", f"found {y.shape[0]} rows; expected {x.shape[0]}, one per row of data.inputs")
-        return x, y, f"{x.shape[0]} data point(s) from the file"
+        return x, y, f"{x.shape[0]} data point{'s' if x.shape[0] != 1 else ''} from the file"
 
     def generated(self, data: schema.DataSection, sizes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, str]:
         if data.generator not in GENERATORS:
