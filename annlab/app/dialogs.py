@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 from pathlib import Path
 
 from rich.text import Text
@@ -37,8 +39,8 @@ class PickerScreen(LabModal):
                 prompt = Text()
                 prompt.append(title, style="bold")
                 prompt.append(f"  ({name})\n", style="dim")
-                summary = " ".join(summary.split())
-                prompt.append(summary[:150] + ("…" if len(summary) > 150 else ""), style="dim")
+                # Shortened at a word (the option list wraps it to the width at words too).
+                prompt.append(textwrap.shorten(summary, 240, placeholder=" …"), style="dim")
                 options.append(Option(prompt, id=name))
             yield OptionList(*options, id="picker-list")
             if self.catalogue is None:
@@ -82,7 +84,9 @@ class ScenarioCommands(Provider):
 
     def _commands(self):
         catalogue = getattr(self.app, "catalogue", None)
-        return [(f"Open scenario: {title}", name, " ".join(summary.split())[:120]) for name, title, summary in _openable(catalogue)]
+        # The file's name is part of the entry, so a search finds "lr-1" as well as a title word.
+        return [(f"Open scenario: {title} ({name})", name, textwrap.shorten(summary, 160, placeholder=" …"))
+                for name, title, summary in _openable(catalogue)]
 
     async def discover(self) -> Hits:
         for text, name, help_text in self._commands():

@@ -91,10 +91,10 @@ class NetworkPanel(LabPanel):
         sizes = _sizes(view)
         point = view.point
         table = Table(box=None, padding=(0, 2, 0, 0), show_edge=False, expand=False)
-        table.add_column(Text("inputs", style=self.paint("label")), no_wrap=True)
+        table.add_column(Text("inputs", style=self.paint("label")), overflow="fold")
         for l in range(1, len(sizes)):
             name = view.session.activations[l - 1]
-            table.add_column(Text(f"layer {l} · {name}", style=self.paint("label")), no_wrap=True)
+            table.add_column(Text(f"layer {l} · {name}", style=self.paint("label")), overflow="fold")
         rows = max(min(s, MAX_UNITS) for s in sizes)
         # The target and the loss sit under the output nodes (in an empty row when there is one).
         y = view.values.targets[point]

@@ -415,3 +415,37 @@ async def test_charts_plot_each_runs_losses_and_parameter_epoch_for_epoch(make_a
             assert y == pytest.approx(math.copysign(math.log10(1 + abs(w)), w), rel=1e-15)
         assert abs(float(trace.runs[0].record(1).weights[0][0, 0]) - 0.45) < 1e-4  # the chapter's w after epoch 1
         assert abs(parameter_chart.series[2][2][-1] - math.log10(1 + 12755.16)) < 1e-3
+
+
+async def test_the_palette_finds_a_scenario_by_its_file_name(make_app):
+    from annlab.app.dialogs import ScenarioCommands
+    from annlab.scenario.bundled import bundled_scenarios
+
+    app = make_app("toy-backprop")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        provider = ScenarioCommands(app.screen)
+        texts = [str(hit.text) async for hit in provider.search("lr-1")]
+        assert any("(y3x-lr-1)" in t for t in texts), texts
+        # Descriptions are cut at a word, never mid-word.
+        summaries = {b.name: " ".join(b.summary.split()) for b in bundled_scenarios()}
+        for _, name, help_text in provider._commands():
+            cut = help_text.removesuffix(" …")
+            full = summaries[name]
+            assert full.startswith(cut) and (len(cut) == len(full) or full[len(cut)] == " "), name
+
+
+async def test_node_values_wrap_rather_than_lose_their_digits_at_80_columns(make_app):
+    """ŷ2 of the spiral is about 1e-4 at the end: at 80 columns its cell is narrower than
+    "h32 -2.1761 ŷ2 0.00010198", and a cut ("0.0001…", or "5.65…" for 5.65e-4) teaches a wrong
+    number. The network panel wraps at spaces instead: every value it shows is whole."""
+    from textual.geometry import Region
+
+    app = make_app("spiral")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("G")
+        panel = app.screen.query_one(NetworkPanel)
+        lines = panel.render_lines(Region(0, 0, panel.size.width, panel.size.height))
+        text = "\n".join("".join(segment.text for segment in strip) for strip in lines)
+        assert not re.search(r"[0-9.]…", text), text  # no digit is ever followed by "…"
