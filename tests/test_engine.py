@@ -334,3 +334,17 @@ def test_one_parameter_estimates_equal_the_full_checks_numbers():
         forward = (full_forward.gradients.weights if kind == "weight" else full_forward.gradients.biases)[layer - 1][index]
         assert one.central_difference == pytest.approx(float(numeric), rel=1e-7)
         assert one.forward_difference == pytest.approx(float(forward), rel=1e-9)
+
+
+def test_the_chapters_weight_names_beside_annlabs():
+    from annlab.engine.chain import Parameter, chapter_name
+
+    sizes = (2, 3, 1)
+    # The chapter's figure: w11 joins x1 to hidden unit 1, w21 joins x2 to it, w31…w33 join the
+    # hidden units to the output.
+    assert chapter_name(sizes, Parameter("weight", 1, 0, 0)) == "w11"
+    assert chapter_name(sizes, Parameter("weight", 1, 1, 0)) == "w21"
+    assert chapter_name(sizes, Parameter("weight", 1, 0, 2)) == "w13"
+    assert [chapter_name(sizes, Parameter("weight", 2, k, 0)) for k in range(3)] == ["w31", "w32", "w33"]
+    assert chapter_name(sizes, Parameter("bias", 1, 0)) is None
+    assert chapter_name((2, 4, 1), Parameter("weight", 1, 0, 0)) is None

@@ -116,6 +116,8 @@ HELP = """\
   e           finish the epoch   G          run to the end (and follow training)
   r           reset to the initial weights
   [ / ]       choose the parameter the chain rule follows (or click a weight)
+              (W2[3,1] joins unit 3 below to unit 1 of layer 2; the chapter's 2-3-1 network
+              names the same weights w11 … w33: w_ij = W1[i,j], and w3j = W2[j,1])
   d           next data point    u          next run (learning rate / gradient method)
   f           full precision     c          dim what does not touch the parameter (on/off)
   l           change the learning rate, epochs, gradient method, dtype or backend

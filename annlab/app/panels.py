@@ -22,7 +22,7 @@ from textual.widgets import Static
 from annlab.analysis import gradient_of, relative_error
 from annlab.app.view import View
 from annlab.engine.activations import ACTIVATIONS
-from annlab.engine.chain import bias_name, unit_name, weight_name
+from annlab.engine.chain import bias_name, chapter_name, unit_name, weight_name
 from annlab.engine.losses import LOSSES
 from annlab.playback.numbers import difference_digits, num
 from annlab.playback.updates import previous_state, update_lines, why
@@ -448,6 +448,9 @@ class ChainPanel(LabPanel):
         p = view.parameter
         head = Text()
         head.append(f"{chain.symbol}", style=self.paint("chosen"))
+        name = chapter_name(view.session.layer_sizes, p)
+        if name:
+            head.append(f" (the chapter's ∂C/∂{name})", style=self.paint("label"))
         head.append(f"  ([ ] or click a weight to choose; epoch {view.epoch:,})", style=self.paint("dim"))
         pad = " " * len(chain.symbol)
         symbols = Text(f"{chain.symbol} = " + " · ".join(f.symbol for f in chain.factors))

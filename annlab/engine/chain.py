@@ -82,6 +82,19 @@ class Parameter:
         return float(biases[self.layer - 1][self.i])
 
 
+def chapter_name(layer_sizes: tuple[int, ...], parameter: Parameter) -> str | None:
+    """The chapter's own name for a weight of its 2-3-1 network, None elsewhere.
+
+    Its figure numbers the weights w11 … w33: w_ij joins input i to hidden unit j (so w11 is
+    W1[1,1] and w21 is W1[2,1]), and w31, w32, w33 join hidden units 1, 2, 3 to the output
+    (W2[1,1], W2[2,1], W2[3,1]). Biases have no names there (its figure has none)."""
+    if tuple(layer_sizes) != (2, 3, 1) or parameter.kind != "weight":
+        return None
+    if parameter.layer == 1:
+        return f"w{parameter.i + 1}{parameter.j + 1}"
+    return f"w3{parameter.i + 1}"
+
+
 def parameters_of(layer_sizes: tuple[int, ...], limit: int = 10_000) -> list[Parameter]:
     """Every weight and bias, layer by layer (the first ``limit`` for huge networks)."""
     found: list[Parameter] = []

@@ -13,7 +13,7 @@ import numpy as np
 
 from annlab.analysis import Analysis
 from annlab.engine.activations import ACTIVATIONS
-from annlab.engine.chain import Chain, Parameter, bias_name, unit_name, weight_name
+from annlab.engine.chain import Chain, Parameter, bias_name, chapter_name, unit_name, weight_name
 from annlab.engine.losses import LOSSES
 from annlab.engine.optimizers import OPTIMIZERS
 from annlab.playback.numbers import difference_digits, matrix, num, signed, sparkline
@@ -210,7 +210,8 @@ def _backward(out: Writer, scenario: Scenario, analysis: Analysis) -> Chain:
     chain = analysis.chain(0, 1, 0, NARRATED_WEIGHT)
     assert chain is not None
     p = analysis.first_pass()
-    out.heading(f"2. Backward pass: the chain rule for {chain.parameter}")
+    name = chapter_name(net.layer_sizes, NARRATED_WEIGHT)
+    out.heading(f"2. Backward pass: the chain rule for {chain.parameter}" + (f" (the chapter's {name})" if name else ""))
     for text in _chain_lines(chain):
         out.line(text)
     one = analysis.estimates(NARRATED_WEIGHT)
