@@ -43,20 +43,32 @@ class BoundaryPanel(LabPanel):
         marks: dict[tuple[int, int], int] = {}
         for (r, c), label in zip(cells.tolist(), labels.tolist()):
             marks[(r, c)] = label
+        # Meaning without colour too (NO_COLOR, colour-blind learners): each data point is its
+        # class's capital letter, and the predicted region shows its lower-case letter every
+        # few cells, so a "B" among "a"s is a point the network gets wrong in any terminal.
         text = Text()
         for r in range(rows):
             for c in range(columns):
-                region = self.paint(f"region-{grid.classes[r, c] % CLASS_STYLES}", background=True)
+                predicted_class = int(grid.classes[r, c])
+                region = self.paint(f"region-{predicted_class % CLASS_STYLES}", background=True)
                 if (r, c) in marks:
                     label = marks[(r, c)]
-                    text.append("●", style=region + self.paint(f"class-{label % CLASS_STYLES}"))
+                    text.append(class_letter(label), style=region + self.paint(f"class-{label % CLASS_STYLES}"))
+                elif r % 2 == 0 and c % 4 == 0:
+                    text.append(class_letter(predicted_class).lower(), style=region + self.paint("dim"))
                 else:
                     text.append(" ", style=region)
             text.append("\n")
         predicted = grid_predictions(view, weights, biases)
         accuracy = float(np.mean(predicted == labels)) if labels.size else float("nan")
-        text.append(f"{when}: {accuracy:.0%} of the {labels.size} points on their own colour", style=self.paint("dim"))
+        letters = [class_letter(k) for k in range(max(2, int(targets.shape[1])))]
+        self.border_title = f"boundary: {' '.join(letters)} points, {' '.join(letters).lower()} regions"
+        text.append(f"{when}: {accuracy:.0%} of {labels.size} points in their class's region", style=self.paint("dim"))
         return text
+
+
+def class_letter(k: int) -> str:
+    return "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[k % 26]
 
 
 def grid_predictions(view: View, weights, biases) -> np.ndarray:

@@ -146,8 +146,9 @@ HELP = """\
   Charts: each run's line in its own colour, named in the legend on the chart's top rule
   ([$primary]━━[/] first run, [$warning]━━[/] second, [$success]━━[/] third); the [$error]┃[/] line marks the current epoch
   (on the sweep chart: the first learning rate that diverges). Boundary map: the background
-  is the class the network predicts there, the dots the data points in their true class's
-  colour ([$primary]●[/] class 1, [$warning]●[/] class 2, [$success]●[/] class 3).
+  and the lower-case letters (a, b, c) are the class the network predicts there; the capital
+  letters are the data points in their true class and its colour ([$primary]A[/] class 1, [$warning]B[/] class 2,
+  [$success]C[/] class 3): a "B" among "a"s is a point the network gets wrong, with or without colour.
 
 [b]The panels[/b]
   The network   layers as columns: each unit's h and a on one line, its ∂C/∂h beneath, for

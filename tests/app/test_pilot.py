@@ -449,3 +449,24 @@ async def test_node_values_wrap_rather_than_lose_their_digits_at_80_columns(make
         lines = panel.render_lines(Region(0, 0, panel.size.width, panel.size.height))
         text = "\n".join("".join(segment.text for segment in strip) for strip in lines)
         assert not re.search(r"[0-9.]…", text), text  # no digit is ever followed by "…"
+
+
+async def test_the_decision_map_carries_its_classes_without_colour(make_app, monkeypatch):
+    """Under NO_COLOR the map is still readable: data points are their class's capital letter,
+    regions show the predicted class's lower-case letter."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    from annlab.app.boundary import BoundaryPanel
+    from textual.geometry import Region
+
+    app = make_app("spiral")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("G")
+        panel = app.screen.query_one(BoundaryPanel)
+        lines = panel.render_lines(Region(0, 0, panel.size.width, panel.size.height))
+        text = "\n".join("".join(segment.text for segment in strip) for strip in lines)
+        for glyph in "ABCabc":
+            assert glyph in text, glyph
+        assert "●" not in text
+        assert "points in their class's region" in text
+        assert panel.border_title == "boundary: A B C points, a b c regions"
