@@ -274,8 +274,13 @@ class BarChart(Chart):
         target = [v if k == highlight else 0.0 for k, v in enumerate(values)]
         self.plt.bar(labels, others, color=self.colour(0), width=0.6)
         self.plt.bar(labels, target, color=self.colour(1), width=0.6)
+        # Every bar says its value above it: a probability of 0.03 is a bar too low to see, and
+        # the number is what the row's −ln p is computed from. The target's is in brackets.
+        self.values = [f"[{v:.2f}]" if k == highlight else f"{v:.2f}" for k, v in enumerate(values)]
+        for k, (value, text) in enumerate(zip(values, self.values)):
+            self.plt.text(text, k + 1, min(value + 0.08, 0.97), alignment="center", color=self.colour("foreground"))
         self.plt.ylim(0, 1)
         self.plt.yticks([0, 0.25, 0.5, 0.75, 1], ["0", "0.25", "0.5", "0.75", "1"])
         self.series = [(title, list(range(len(values))), list(values))]
-        self.title_with_legend(title, ["p", "target"])
+        self.title_with_legend(title, ["p", "[target]"])
         self.finish()
