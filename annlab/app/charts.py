@@ -244,11 +244,28 @@ class ParameterChart(Chart):
             all_x += self.series[-1][1]
             all_y += self.series[-1][2]
         self.axes(all_x, all_y)
+        if symlog and all_y:
+            ticks = symlog_ticks(min(all_y), max(all_y))
+            self.plt.yticks([position for position, _ in ticks], [label for _, label in ticks])
+            self.yticks = [label for _, label in ticks]
         self.mark(max(epoch - 1, 0))
-        title = f"{name} per epoch" + (" (symlog)" if symlog else "")
+        title = f"{name} per epoch" + (" (symlog scale)" if symlog else "")
         labels = _short_labels([label for label, _, _ in histories]) if len(histories) > 1 else []
         self.title_with_legend(title, labels, f"epoch {epoch:,}")
         self.finish()
+
+
+def symlog_ticks(low: float, high: float) -> list[tuple[float, str]]:
+    """Ticks of a symlog axis (y = sign(v)·log10(1 + |v|)) at round real values, labelled with
+    the values themselves: 0, ±10, ±1,000, ±1e5 … rather than the axis's own 1, 3, 5."""
+    def position(v: float) -> float:
+        return math.copysign(math.log10(1 + abs(v)), v)
+
+    values = [0.0] + [sign * 10.0**k for k in range(0, 40) for sign in (1, -1)]
+    inside = sorted((v for v in values if low - 1e-9 <= position(v) <= high + 1e-9), key=position)
+    while len(inside) > 7:  # every other decade, keeping 0
+        inside = [v for i, v in enumerate(inside) if v == 0 or i % 2 == 0]
+    return [(position(v), tick_label(v)) for v in inside]
 
 
 class FunctionChart(Chart):

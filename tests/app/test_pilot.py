@@ -482,3 +482,21 @@ async def test_softmax_bars_say_their_values_and_mark_the_target(make_app):
         # Row 1 (target dog, p = 0.88): a bar of 0.02 is too low to see; its value is written.
         assert bars.values == ["[0.88]", "0.05", "0.03", "0.02", "0.02"]
         assert "[target]" in bars.legend
+
+
+async def test_a_symlog_weight_chart_names_real_values(make_app):
+    """y = 3x at lr 1 runs w off to 12755 (and exact descent to ±3e38): the weight chart's
+    symlog axis says 0, 100, 10,000 …, the weights themselves, not the logarithms 2, 4."""
+    from annlab.app.charts import ParameterChart, symlog_ticks
+
+    app = make_app("y3x-lr-1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("G")
+        chart = app.screen.query_one(ParameterChart)
+        assert "(symlog scale)" in chart.legend[0]
+        assert "0" in chart.yticks and "10,000" in chart.yticks
+    # A tick sits where its value is drawn: y = sign(v)·log10(1 + |v|).
+    for position, label in symlog_ticks(-40, 40):
+        value = float(label.replace(",", ""))
+        assert position == math.copysign(math.log10(1 + abs(value)), value)
