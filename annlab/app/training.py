@@ -104,6 +104,11 @@ class TrainingScreen(LabScreen):
     def compose(self) -> ComposeResult:
         with Horizontal(id="top"):
             yield from self.compose_title()
+            # Two indicators: where the learner is (the epoch shown, of the run's epochs), and
+            # how far training has got (every run's epochs); one bar read as both misled.
+            yield Static("shown", classes="bar-label")
+            yield ProgressBar(id="place", total=self.session.runs[0].epochs, show_eta=False)
+            yield Static("trained", classes="bar-label")
             yield ProgressBar(id="progress", total=self._total_epochs(), show_eta=False)
         yield Static(id="status")
         with VerticalScroll(id="body"):
@@ -207,7 +212,7 @@ class TrainingScreen(LabScreen):
         """How far training has got: the epochs trained, out of all the runs' epochs (a run
         that diverged counts as done; a stopped one counts what it reached)."""
         done = sum(r.epochs if r.divergence is not None else r.epochs_done for r in self.session.runs)
-        self.query_one(ProgressBar).update(progress=done)
+        self.query_one("#progress", ProgressBar).update(progress=done)
 
     # --- drawing ----------------------------------------------------------------------------
 
@@ -243,6 +248,7 @@ class TrainingScreen(LabScreen):
             return
         for panel in (NetworkPanel, StepPanel, ChainPanel):
             self.query_one(panel).show(view)
+        self.query_one("#place", ProgressBar).update(total=view.run.epochs, progress=view.epoch)
         if self.session.is_2d_classifier:
             self.query_one(BoundaryPanel).show(view)
         self.query_one("#status", Static).update(self._status(view))

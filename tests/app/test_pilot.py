@@ -348,8 +348,8 @@ async def test_boundary_map_for_a_2d_classifier(make_app):
         await pilot.press("G")
         screen = app.screen
         text = text_of(screen.query_one("#boundary"))
-        assert "●" in text
-        assert "100% of the 80 points on their own colour" in text
+        assert "A" in text and "B" in text  # the data points, as their classes' letters
+        assert "100% of 80 points in their class's region" in text
 
 
 async def test_galleries_move_the_cursor_and_change_target(make_app):
@@ -409,7 +409,7 @@ async def test_charts_plot_each_runs_losses_and_parameter_epoch_for_epoch(make_a
         lr01 = parameter_chart.series[0]
         assert lr01[1][0] == 0 and lr01[2][0] == 0.0  # epoch 0: the initial weight
         # lr 1 runs off to 12755.16, so every line is drawn as sign·log10(1 + |w|) (title: symlog).
-        assert parameter_chart.legend[0] == "W1[1,1] per epoch (symlog)"
+        assert parameter_chart.legend[0] == "W1[1,1] per epoch (symlog scale)"
         for x, y in zip(lr01[1][1:], lr01[2][1:]):  # each plotted epoch: the weight after its update
             w = float(trace.runs[0].record(int(x)).weights[0][0, 0])
             assert y == pytest.approx(math.copysign(math.log10(1 + abs(w)), w), rel=1e-15)
@@ -500,3 +500,17 @@ async def test_a_symlog_weight_chart_names_real_values(make_app):
     for position, label in symlog_ticks(-40, 40):
         value = float(label.replace(",", ""))
         assert position == math.copysign(math.log10(1 + abs(value)), value)
+
+
+async def test_two_progress_bars_where_the_learner_is_and_how_far_training_got(make_app):
+    app = make_app("toy-backprop")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        place, trained = screen.query_one("#place"), screen.query_one("#progress")
+        assert (trained.progress, trained.total) == (100, 100)  # training is done
+        assert (place.progress, place.total) == (1, 100)  # the learner is at epoch 1
+        await pilot.press("e", "e", "e")
+        assert place.progress == 3
+        await pilot.press("G")
+        assert place.progress == 100 and trained.progress == 100

@@ -82,7 +82,7 @@ async def test_x_stops_training_and_the_screen_says_where():
         reached = screen.session.runs[0].epochs_done
         assert 1_000 < reached < 2_000_000
         assert f"training stopped at epoch {reached:,} (x)" in status_of(screen)
-        assert screen.query_one("ProgressBar").progress == reached
+        assert screen.query_one("#progress").progress == reached
         # The last update trained is one the learner can step to.
         await pilot.press("G")
         assert screen.view().epoch <= reached
