@@ -32,7 +32,7 @@ from annlab.engine.optimizers import OPTIMIZERS
 from annlab.errors import ScenarioError
 from annlab.scenario import schema
 from annlab.scenario.kinds import KINDS, resolve
-from annlab.scenario.model import GallerySpec, NetworkSpec, Scenario, TableSpec, TrainingSpec
+from annlab.scenario.model import GallerySpec, GeneratedData, NetworkSpec, Scenario, TableSpec, TrainingSpec
 
 GRADIENTS = ("chain-rule", "finite-difference")
 MAX_EPOCHS = 10_000_000
@@ -67,6 +67,21 @@ def load_scenario(path: str | Path) -> Scenario:
         if "integer string conversion" not in str(exc):
             raise
         raise ScenarioError(str(path), "invalid TOML: an integer thousands of digits long; expected an ordinary number", line=line, column=column) from None
+
+
+def check_scenario(scenario: Scenario) -> Scenario:
+    """Apply every rule of ``load_scenario`` to a scenario changed after loading (the app's
+    settings: activations, batch size, optimisers): it is written as its scenario file and
+    read back, so what ``annlab check`` refuses is refused here in the same words. Errors name
+    the scenario's file and key, without a line (the changed file exists only in memory)."""
+    from annlab.scenario.writer import scenario_to_toml
+
+    text = scenario_to_toml(scenario)
+    try:
+        return _Checker(Path(scenario.path), text, tomllib.loads(text)).scenario()
+    except ScenarioError as exc:
+        exc.line = exc.column = None
+        raise
 
 
 def _read_text(path: Path) -> str:
@@ -289,7 +304,10 @@ class _Checker:
             inputs, targets = inputs.astype(network.dtype), targets.astype(network.dtype)
         spec = self.training(training, rows=inputs.shape[0], last_activation=network.activations[-1])
         self.loss_suits_outputs(spec.loss, network.activations[-1], targets, generator=data.generator)
-        return Scenario(**base, inputs=inputs, targets=targets, data_origin=origin, network=network, training=spec)
+        generated = None
+        if data.generator is not None:
+            generated = GeneratedData(data.generator, data.samples, data.noise, data.classes, data.seed)
+        return Scenario(**base, inputs=inputs, targets=targets, data_origin=origin, generated=generated, network=network, training=spec)
 
     def layer_sizes(self, net: schema.NetworkSection) -> tuple[int, ...]:
         if len(net.layers) < 2:
