@@ -355,10 +355,9 @@ class _Checker:
         output to 1 costs nothing, so independent sigmoids learn to say "yes" to everything (a
         single sigmoid too: rows with target 0 contribute nothing). Its target rows must be
         distributions: values from 0 to 1 summing to 1 (one-hot, or soft labels)."""
-        if loss == "binary-cross-entropy" and last not in ("sigmoid", "softmax"):
-            raise self.fail("training.loss", f"binary-cross-entropy takes ln p and ln(1 − p), so every output must lie between 0 and 1, but the last layer is {last!r} ({_OUTPUT_RANGE[last]}); expected a 'sigmoid' last layer (or 'softmax'), or loss = \"mse\"")
-        if loss == "categorical-cross-entropy" and last != "softmax":
-            raise self.fail("training.loss", f"categorical-cross-entropy needs outputs that share 1 between the classes, but the last layer is {last!r} ({_OUTPUT_RANGE[last]}); expected a 'softmax' last layer (2 or more outputs), or binary-cross-entropy for a sigmoid output")
+        refusal = output_refusal(loss, last)
+        if refusal is not None:
+            raise self.fail("training.loss", refusal)
         if not loss.endswith("cross-entropy"):
             return
         key = "data.targets" if generator is None else "data.generator"
@@ -598,6 +597,26 @@ _OUTPUT_RANGE = {
     "relu": "outputs from 0 to any size",
     "linear": "outputs of any size and sign",
 }
+
+
+def output_refusal(loss: str, last: str) -> str | None:
+    """Why ``loss`` cannot score a last layer of ``last`` (see ``loss_suits_outputs``), or None:
+    the loader's words, which the app's settings also use to offer only what fits."""
+    if loss == "binary-cross-entropy" and last not in ("sigmoid", "softmax"):
+        return f"binary-cross-entropy takes ln p and ln(1 − p), so every output must lie between 0 and 1, but the last layer is {last!r} ({_OUTPUT_RANGE[last]}); expected a 'sigmoid' last layer (or 'softmax'), or loss = \"mse\""
+    if loss == "categorical-cross-entropy" and last != "softmax":
+        return f"categorical-cross-entropy needs outputs that share 1 between the classes, but the last layer is {last!r} ({_OUTPUT_RANGE[last]}); expected a 'softmax' last layer (2 or more outputs), or binary-cross-entropy for a sigmoid output"
+    return None
+
+
+def output_activations(loss: str, outputs: int) -> tuple[str, ...]:
+    """The activations the loader accepts on a last layer of ``outputs`` units under ``loss``."""
+    return tuple(a for a in ACTIVATIONS if output_refusal(loss, a) is None and not (a == "softmax" and outputs == 1))
+
+
+def hidden_activations() -> tuple[str, ...]:
+    """The activations the loader accepts on a hidden layer (softmax only ends a network)."""
+    return tuple(a for a in ACTIVATIONS if a != "softmax")
 
 
 def beyond_range(values: np.ndarray, dtype: str) -> tuple[tuple[int, ...], float] | None:

@@ -30,3 +30,14 @@ def parse_learning_rate(text: str) -> float:
     if not (math.isfinite(value) and value > 0):
         raise OverrideError(f"found {text}; expected a finite number > 0")
     return value
+
+
+def parse_batch_size(text: str, rows: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise OverrideError(f"found {text!r}; expected a whole number: 0 (full batch) to {rows} (the number of data points)") from None
+    if not 0 <= value <= rows:
+        # The loader's words for training.batch_size.
+        raise OverrideError(f"found {value}; expected 0 (full batch) to {rows} (the number of data points)")
+    return value
