@@ -149,3 +149,71 @@ async def test_w_writes_nothing_under_serve(make_app, tmp_path, monkeypatch):
         notices = [n.message for n in app._notifications]
         assert any("not written to files in the browser lab" in m for m in notices)
     assert list(tmp_path.iterdir()) == []
+
+
+async def test_editing_a_softmax_row_updates_its_loss_and_the_mean(make_app):
+    app = make_app("softmax-table")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("down", "enter")  # row 2: the cat
+        box = screen.query_one("#table-edit-input", Input)
+        assert screen.editing == 1 and box.value == "0.3, 0.45, 0.1, 0.1, 0.05"
+        box.value = "0.1, 0.6, 0.1, 0.1, 0.1"
+        await pilot.press("enter")
+        await pilot.pause()
+        # By hand: −ln 0.6 for the cat; the other rows as the file has them (the chapter's dog
+        # 0.88, the mouse 0.15, the cow 0.01, the hen 0.2).
+        row_loss = -math.log(0.6)
+        mean = (-math.log(0.88) + row_loss - math.log(0.15) - math.log(0.01) - math.log(0.2)) / 5
+        grid = screen.query_one("#softmax")
+        assert str(grid.get_cell("1", "loss")) == f"{row_loss:.4f}" == "0.5108"
+        assert str(grid.get_cell("mean", "loss")) == f"{mean:.4f}"
+        assert str(grid.get_cell("1", "cat")) == "0.6000"
+        explain = str(screen.query_one("#explain").render())
+        assert f"−ln 0.6000 = {row_loss:.4f}" in explain and f"losses = {mean:.4f}" in explain
+        assert screen.table.rows[1].probabilities[1] == 0.6
+
+        # A row that does not sum to 1 is refused in the loader's words; the table stays.
+        await pilot.press("enter")
+        box.value = "0.5, 0.6, 0, 0, 0"
+        await pilot.press("enter")
+        await pilot.pause()
+        error = text_of_static(screen.query_one("#table-edit-error"))
+        assert "table.probabilities[1]: sums to 1.1; expected 1 (within 1e-06)" in error
+        assert str(grid.get_cell("1", "loss")) == "0.5108"
+        box.value = "0.5, x, 0, 0, 0"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "found 'x'; expected 5 probabilities, one per class, separated by commas" in text_of_static(screen.query_one("#table-edit-error"))
+        await pilot.press("escape")
+        assert not screen.query_one("#table-edit").display
+
+
+async def test_editing_logits_follows_softmax(make_app, tmp_path):
+    path = tmp_path / "logits.toml"
+    path.write_text('[scenario]\nkind = "softmax-table"\ntitle = "logits"\n[table]\nclasses = ["a", "b", "c"]\n'
+                    'targets = ["a", "c"]\nlogits = [[1.0, 0.0, 0.0], [0.0, 0.0, 0.0]]\n')
+    app = make_app(str(path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("down", "v")
+        box = screen.query_one("#table-edit-input", Input)
+        box.value = "0, 0, 2"
+        await pilot.press("enter")
+        await pilot.pause()
+        # p(c) = e² / (1 + 1 + e²); row 1 keeps e / (e + 2).
+        p_c = math.exp(2) / (2 + math.exp(2))
+        p_a = math.e / (math.e + 2)
+        grid = screen.query_one("#softmax")
+        assert str(grid.get_cell("1", "loss")) == f"{-math.log(p_c):.4f}"
+        assert str(grid.get_cell("mean", "loss")) == f"{(-math.log(p_c) - math.log(p_a)) / 2:.4f}"
+        assert screen.scenario.table.logits[1].tolist() == [0.0, 0.0, 2.0]
+        assert not screen.query_one("#table-edit").display  # an accepted edit closes the editor
+        await pilot.press("v")
+        assert box.value == "0.0, 0.0, 2.0"
+        box.value = "0, nan, 1"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "table.logits: found nan; expected finite numbers (no nan or inf)" in text_of_static(screen.query_one("#table-edit-error"))
