@@ -114,7 +114,9 @@ HELP = """\
   [ / ]       choose the parameter the chain rule follows (or click a weight)
   d           next data point    u          next run (learning rate / gradient method)
   f           full precision     c          dim what does not touch the parameter (on/off)
-  l           change the learning rate, epochs, gradient method, dtype or backend
+  l           change the learning rate, epochs, gradient method, activations, batch size,
+              optimiser (or compare several), dtype or backend: re-runs from the same weights
+  w           keep the experiment as a scenario file that loads back to the same experiment
   x           stop training      PgUp/PgDn  scroll the panels
 
 [b]Everywhere[/b]
@@ -162,7 +164,8 @@ HELP = """\
                 are below the charts: PgDn (or the mouse wheel) scrolls down to them.
 
 [b]Other scenarios[/b]
-  Softmax table   ↑/↓ choose a row; its bar chart is beside the table.
+  Softmax table   ↑/↓ choose a row; its bar chart is beside the table. Enter (or v) edits the
+                  row's probabilities (or logits): its −ln p and the mean follow; w keeps the table.
   Galleries       ←/→ move the cursor x (shift for big steps); t changes the loss target.
 """
 

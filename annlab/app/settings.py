@@ -139,7 +139,9 @@ class SettingsScreen(LabModal):
             check_scenario(scenario)  # the loader's rules, in its words
             self.app.open_scenario(scenario, backend_name=backend)  # type: ignore[attr-defined]
         except ScenarioError as exc:
-            self._error(str(exc))
+            # The key and the loader's words, without the file's path (under `annlab serve`
+            # it would name where the file lies on the server).
+            self._error(f"{exc.key}: {exc.message}" if exc.key else exc.message)
         except BackendError as exc:
             self._error(say(exc.args[0]))
 
