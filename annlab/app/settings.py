@@ -98,7 +98,7 @@ class SettingsScreen(LabModal):
             if current not in names:  # never hide what the scenario has
                 names = (current, *names)
             where = "output" if l == last else f"layer {l + 1}"
-            yield Select([(f"{name} ({where})", name) for name in names], value=current, allow_blank=False,
+            yield Select([(name, name) for name in names], value=current, allow_blank=False,
                          id=f"activation-{l}", classes="activation", tooltip=f"the activation of {where}")
 
     def on_mount(self) -> None:
