@@ -120,3 +120,12 @@ def test_check_scenario_refuses_as_the_loader_does(tmp_path):
     assert from_dialog.value.message == from_file.value.message
     assert str(from_dialog.value).startswith("scenarios/xor.toml: training.loss: categorical-cross-entropy needs")
     assert check_scenario(xor.with_activations(("relu", "softmax"))).network.activations == ("relu", "softmax")
+
+
+def test_matrices_are_laid_out_a_row_per_line_and_text_round_trips_exactly(tmp_path):
+    toy = load_scenario("scenarios/toy-backprop.toml")
+    text = scenario_to_toml(toy)
+    assert "\n        [0.3793, -0.5204, 0.1896],\n" in text and "\nlayers = [2, 3, 1]\n" in text
+    awkward = replace(toy, title='A "quoted" title with \\ and ∂C/∂w', summary='Two lines:\nthe second has """ three quotes, a tab\tand é.')
+    loaded = round_trip(awkward, tmp_path)
+    assert (loaded.title, loaded.summary) == (awkward.title, awkward.summary)

@@ -49,7 +49,34 @@ def scenario_to_toml(scenario: Scenario) -> str:
                                "points": g.points, "cursor": g.cursor, "target": g.target}
     source = Path(scenario.path).name
     header = f"# An experiment kept with annlab (the w key), from {source}: open it with `annlab FILE`.\n\n"
-    return header + tomli_w.dumps(document, multiline_strings=True)
+    return header + "\n".join(_table(name, table) for name, table in document.items())
+
+
+# Layout. tomli-w writes every value (strings escaped as TOML wants them, numbers as repr); the
+# arrays are laid out here, as the bundled files lay them out: a list of numbers on one line,
+# a matrix one row per line (tomli-w would put each number on a line of its own).
+
+def _table(name: str, table: dict[str, Any]) -> str:
+    lines, subtables = [f"[{name}]"], []
+    for key, value in table.items():
+        if isinstance(value, dict):
+            subtables.append(_table(f"{name}.{key}", value))
+        elif isinstance(value, list):
+            lines.append(f"{key} = {_array(value, 0)}")
+        else:
+            lines.append(tomli_w.dumps({key: value}, multiline_strings=True).rstrip("\n"))
+    return "\n".join(lines) + "\n" + "".join("\n" + sub for sub in subtables)
+
+
+def _array(values: list, depth: int) -> str:
+    if not any(isinstance(v, list) for v in values):
+        return "[" + ", ".join(_scalar(v) for v in values) + "]"
+    inner = "    " * (depth + 1)
+    return "[\n" + "".join(f"{inner}{_array(v, depth + 1)},\n" for v in values) + "    " * depth + "]"
+
+
+def _scalar(value: Any) -> str:
+    return tomli_w.dumps({"v": value}).removeprefix("v = ").rstrip("\n")
 
 
 def write_scenario(scenario: Scenario, path: Path, force: bool = False) -> None:
