@@ -122,6 +122,14 @@ class Scenario:
         assert self.training is not None
         return replace(self, training=replace(self.training, **changes))
 
+    def data_are_generated(self) -> bool:
+        """The data are still exactly what ``generated`` makes (a copy given other data with
+        ``dataclasses.replace`` keeps a stale ``generated``: its data are then the truth)."""
+        if self.generated is None or self.network is None or self.inputs is None or self.targets is None:
+            return False
+        inputs, targets = self.generated.points(self.network.dtype)
+        return all(a.dtype == b.dtype and np.array_equal(a, b) for a, b in ((inputs, self.inputs), (targets, self.targets)))
+
     def with_activations(self, activations: tuple[str, ...]) -> "Scenario":
         """A copy whose layers use other activations, from the same initial weights (an
         activation changes no shape). The caller re-checks it (``loader.check_scenario``)."""
@@ -131,7 +139,7 @@ class Scenario:
     def with_dtype(self, dtype: str) -> "Scenario":
         assert self.network is not None
         changed = replace(self, network=replace(self.network, dtype=dtype))
-        if self.generated is not None:
+        if self.data_are_generated():
             # Generated data are made in the parameters' dtype (as the loader makes them), so
             # the experiment on screen is the one its written file loads to.
             inputs, targets = self.generated.points(dtype)

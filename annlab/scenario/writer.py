@@ -91,8 +91,9 @@ def write_scenario(scenario: Scenario, path: Path, force: bool = False) -> None:
 
 
 def _data(scenario: Scenario) -> dict[str, Any]:
-    if scenario.generated is not None:
+    if scenario.data_are_generated():
         g = scenario.generated
+        assert g is not None
         return {"generator": g.generator, "samples": g.samples, "noise": g.noise, "classes": g.classes, "seed": g.seed}
     assert scenario.inputs is not None and scenario.targets is not None
     return {"inputs": _rows(scenario.inputs), "targets": _rows(scenario.targets)}
