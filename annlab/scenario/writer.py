@@ -76,6 +76,8 @@ def _array(values: list, depth: int) -> str:
 
 
 def _scalar(value: Any) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)  # what tomli-w writes for a number (repr), without a call per number
     return tomli_w.dumps({"v": value}).removeprefix("v = ").rstrip("\n")
 
 
