@@ -122,7 +122,10 @@ class SettingsScreen(LabModal):
             changes["epochs"] = parse_epochs(self.query_one("#epochs", Input).value.strip())
             gradient = self.query_one("#gradient", Select).value
             changes["gradients"] = ("chain-rule", "finite-difference") if gradient == "both" else (str(gradient),)
-            changes["batch_size"] = parse_batch_size(self.query_one("#batch", Input).value.strip(), self._rows)
+            try:
+                changes["batch_size"] = parse_batch_size(self.query_one("#batch", Input).value.strip(), self._rows)
+            except OverrideError as exc:  # named by its key, as check_scenario's errors below are
+                raise OverrideError(f"training.batch_size: {exc}") from None
             changes["optimizers"] = tuple(str(self.query_one("#optimizer", Select).value).split(","))
         except OverrideError as exc:
             self._error(str(exc))
@@ -130,7 +133,6 @@ class SettingsScreen(LabModal):
         from annlab.scenario.loader import check_dtype_change, check_scenario
 
         activations = tuple(str(select.value) for select in self.query(".activation").results(Select))
-
         dtype = str(self.query_one("#dtype", Select).value)
         backend = str(self.query_one("#backend", Select).value)
         try:

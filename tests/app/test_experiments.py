@@ -68,7 +68,7 @@ async def test_batch_size_and_optimisers_change_and_bad_values_are_refused_in_th
         dialog.query_one("#batch", Input).value = "500"
         await pilot.click("#apply")
         await pilot.pause()
-        assert "found 500; expected 0 (full batch) to 80 (the number of data points)" in text_of_static(dialog.query_one("#settings-error"))
+        assert "training.batch_size: found 500; expected 0 (full batch) to 80 (the number of data points)" in text_of_static(dialog.query_one("#settings-error"))
         dialog.query_one("#batch", Input).value = "20"
         dialog.query_one("#epochs", Input).value = "5"
         dialog.query_one("#optimizer", Select).value = "sgd,momentum,adam"
