@@ -120,7 +120,9 @@ HELP = """\
               names the same weights w11 … w33: w_ij = W1[i,j], and w3j = W2[j,1])
   d           next data point    u          next run (learning rate / gradient method)
   f           full precision     c          dim what does not touch the parameter (on/off)
-  l           change the learning rate, epochs, gradient method, dtype or backend
+  l           change the learning rate, epochs, gradient method, activations, batch size,
+              optimiser (or compare several), dtype or backend: re-runs from the same weights
+  w           keep the experiment as a scenario file that loads back to the same experiment
   x           stop training      PgUp/PgDn  scroll the panels
 
 [b]Everywhere[/b]
@@ -169,7 +171,8 @@ HELP = """\
                 are below the charts: PgDn (or the mouse wheel) scrolls down to them.
 
 [b]Other scenarios[/b]
-  Softmax table   ↑/↓ choose a row; its bar chart is beside the table.
+  Softmax table   ↑/↓ choose a row; its bar chart is beside the table. Enter (or v) edits the
+                  row's probabilities (or logits): its −ln p and the mean follow; w keeps the table.
   Galleries       ←/→ move the cursor x (shift for big steps); t changes the loss target.
 """
 

@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, VerticalScroll
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from annlab.app.base import LabScreen
 from annlab.app.charts import BarChart, FunctionChart
@@ -28,11 +28,17 @@ def nice_step(rough: float) -> float:
 
 
 class TableScreen(LabScreen):
-    """One row per image, one column per class; the target cell highlighted; each row's loss."""
+    """One row per image, one column per class; the target cell highlighted; each row's loss.
+
+    A row's probabilities (or logits) can be edited live (Enter or v): the row's −ln p, the
+    mean, the explanation and the bar chart follow; w keeps the edited table as a file."""
 
     BINDINGS = [
         Binding("n", "row(1)", "next row", show=False),
         Binding("p", "row(-1)", "previous row", show=False),
+        Binding("v", "edit_row", "edit row"),
+        Binding("w", "keep", "keep table", show=False),
+        Binding("escape", "cancel_edit", "cancel", show=False),
     ]
 
     def __init__(self, scenario: Scenario, backend: Backend):
@@ -48,6 +54,10 @@ class TableScreen(LabScreen):
                 yield DataTable(id="softmax", cursor_type="row", zebra_stripes=False, classes="panel")
                 yield BarChart(id="bars", classes="chart")
             yield Static(id="explain", classes="panel")
+            with Horizontal(id="table-edit", classes="field"):
+                yield Label("", id="table-edit-label")
+                yield Input(id="table-edit-input")
+            yield Static("", id="table-edit-error")
         yield from self.compose_small()
         yield Footer()
 
@@ -69,8 +79,98 @@ class TableScreen(LabScreen):
             cells.append(Text(f"{row.loss:.4f}", justify="right"))
             grid.add_row(*cells, key=str(k))
         grid.add_row("", Text("mean", style="bold"), *([""] * len(t.classes)), Text(f"{t.mean_loss:.4f}", style="bold", justify="right"), key="mean")
+        self.editing: int | None = None  # the row being edited
+        self.query_one("#table-edit").display = False
         grid.focus()
         self._explain(0)
+
+    # -- editing a row ---------------------------------------------------------------------
+
+    @property
+    def _edited_values(self) -> str:
+        """What a row's editor edits: the file's logits when it has them, else probabilities."""
+        return "logits" if self.scenario.table is not None and self.scenario.table.logits is not None else "probabilities"
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_edit_row()
+
+    def action_edit_row(self) -> None:
+        spec = self.scenario.table
+        assert spec is not None
+        index = self.query_one(DataTable).cursor_row
+        if index >= len(self.table.rows):
+            self.notify("The mean follows the rows: choose an image's row to edit.")
+            return
+        self.editing = index
+        values = getattr(spec, self._edited_values)[index]
+        what = self._edited_values
+        rule = "from 0 to 1, summing to 1" if what == "probabilities" else "any finite numbers; softmax turns them into probabilities"
+        self.query_one("#table-edit-label", Label).update(f"image {index + 1}'s {what} ({', '.join(spec.classes)}; {rule}):")
+        box = self.query_one("#table-edit-input", Input)
+        box.value = ", ".join(repr(float(v)) for v in values)
+        self.query_one("#table-edit").display = True
+        self.query_one("#table-edit-error", Static).update("")
+        box.focus()
+
+    def action_cancel_edit(self) -> None:
+        if self.editing is None:
+            return
+        self.editing = None
+        self.query_one("#table-edit").display = False
+        self.query_one("#table-edit-error", Static).update("")
+        self.query_one(DataTable).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "table-edit-input" or self.editing is None:
+            return
+        try:
+            self.edit_row(self.editing, event.value)
+        except ValueError as exc:
+            self.query_one("#table-edit-error", Static).update(Text(str(exc), style="bold red"))
+            return
+        self.action_cancel_edit()
+
+    def edit_row(self, index: int, typed: str) -> None:
+        """Replace row ``index``'s probabilities (or logits) with ``typed``, checked by the
+        loader's rules and refused in its words (ValueError), and show what follows."""
+        from annlab.errors import ScenarioError
+        from annlab.scenario.loader import check_scenario
+        from annlab.scenario.overrides import parse_numbers
+        from annlab.training.tables import softmax_table
+
+        spec = self.scenario.table
+        assert spec is not None
+        what = self._edited_values
+        values = parse_numbers(typed, len(spec.classes), f"{what}, one per class")  # OverrideError is a ValueError
+        matrix = np.array(getattr(spec, what), dtype=np.float64)
+        matrix[index] = values
+        changed = replace(self.scenario, table=replace(spec, **{what: matrix}))
+        try:
+            check_scenario(changed)
+        except ScenarioError as exc:
+            # The key and the loader's words; not the file's path (under `annlab serve` it
+            # would name where the file lies on the server).
+            raise ValueError(f"{exc.key}: {exc.message}" if exc.key else exc.message) from None
+        self.scenario = changed
+        self.table = softmax_table(changed.table)
+        self._show_rows()
+        self._explain(index)
+
+    def _show_rows(self) -> None:
+        t, grid = self.table, self.query_one(DataTable)
+        for k, row in enumerate(t.rows):
+            for c, p in zip(t.classes, row.probabilities):
+                grid.update_cell(str(k), c, Text(f"{p:.4f}", style="bold reverse" if c == row.target else "", justify="right"))
+            grid.update_cell(str(k), "loss", Text(f"{row.loss:.4f}", justify="right"))
+        grid.update_cell("mean", "loss", Text(f"{t.mean_loss:.4f}", style="bold", justify="right"))
+
+    def action_keep(self) -> None:
+        from annlab.app.keep import NOT_UNDER_SERVE, KeepScreen, may_write_files
+
+        if not may_write_files(self.app):
+            self.notify(NOT_UNDER_SERVE, severity="warning")
+            return
+        self.app.push_screen(KeepScreen(self.scenario))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._explain(event.cursor_row)
@@ -84,7 +184,7 @@ class TableScreen(LabScreen):
         if index >= len(t.rows):  # the mean row
             text = Text(f"The table's loss is the mean of the rows' losses: "
                         f"({' + '.join(f'{r.loss:.4f}' for r in t.rows)}) / {len(t.rows)} = {t.mean_loss:.4f}")
-            self.query_one(Static).update(text)
+            self.query_one("#explain", Static).update(text)
             return
         row = t.rows[index]
         target = t.classes.index(row.target)

@@ -1,5 +1,8 @@
-"""Live changes: learning rate, epochs, gradient method, dtype and backend. Applying a change
-re-runs the scenario from the same initial weights (the scenario's own)."""
+"""Live changes: learning rate, epochs, gradient method, activations, batch size, optimiser,
+dtype and backend. Applying a change re-runs the scenario from the same initial weights (the
+scenario's own: an activation changes no weight's shape). A changed scenario passes the
+loader's own checks (``check_scenario``), so the dialog refuses what ``annlab check`` refuses,
+in the same words; the activations offered are those the loader accepts."""
 
 from __future__ import annotations
 
@@ -16,6 +19,20 @@ from annlab.playback.words import say
 from annlab.scenario.model import Scenario
 
 GRADIENTS = [("chain rule", "chain-rule"), ("finite differences (the chapter's)", "finite-difference"), ("both", "both")]
+# The optimiser choices: one, or a comparison (a run each, from the same initial weights).
+COMPARISONS = (("sgd", "momentum"), ("sgd", "adam"), ("sgd", "momentum", "adam"), ("sgd", "momentum", "rmsprop", "adam"))
+
+
+def optimizer_choices(current: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(label, value) pairs for the optimiser Select: each alone, then comparisons; the
+    scenario's own choice is always among them."""
+    from annlab.engine.optimizers import OPTIMIZERS
+
+    choices = [(name, name) for name in OPTIMIZERS]
+    choices += [("compare: " + ", ".join(names), ",".join(names)) for names in COMPARISONS]
+    if ",".join(current) not in {value for _, value in choices}:
+        choices.append(("compare: " + ", ".join(current), ",".join(current)))
+    return choices
 
 
 class SettingsScreen(LabModal):
@@ -43,6 +60,15 @@ class SettingsScreen(LabModal):
             with Horizontal(classes="field"):
                 yield Label("gradient", classes="field-label")
                 yield Select(GRADIENTS, value=gradient, allow_blank=False, id="gradient")
+            with Horizontal(classes="field", id="activations"):
+                yield Label("activations", classes="field-label")
+                yield from self._activation_selects()
+            with Horizontal(classes="field"):
+                yield Label("batch size", classes="field-label")
+                yield Input(str(t.batch_size), placeholder=f"0 = full batch, or 1 to {self._rows}", id="batch")
+            with Horizontal(classes="field"):
+                yield Label("optimiser", classes="field-label")
+                yield Select(optimizer_choices(t.optimizers), value=",".join(t.optimizers), allow_blank=False, id="optimizer")
             with Horizontal(classes="field"):
                 yield Label("dtype", classes="field-label")
                 yield Select([("float32", "float32"), ("float64", "float64")], value=net.dtype, allow_blank=False, id="dtype")
@@ -55,6 +81,26 @@ class SettingsScreen(LabModal):
                 yield Button("Cancel", id="cancel")
         yield TooSmall()
 
+    @property
+    def _rows(self) -> int:
+        assert self.scenario.inputs is not None
+        return int(self.scenario.inputs.shape[0])
+
+    def _activation_selects(self) -> ComposeResult:
+        """A Select per layer after the input; the output layer offers what the loss can score."""
+        from annlab.scenario.loader import hidden_activations, output_activations
+
+        t, net = self.scenario.training, self.scenario.network
+        assert t is not None and net is not None
+        last = len(net.activations) - 1
+        for l, current in enumerate(net.activations):
+            names = output_activations(t.loss, net.layer_sizes[-1]) if l == last else hidden_activations()
+            if current not in names:  # never hide what the scenario has
+                names = (current, *names)
+            where = "output" if l == last else f"layer {l + 1}"
+            yield Select([(name, name) for name in names], value=current, allow_blank=False,
+                         id=f"activation-{l}", classes="activation", tooltip=f"the activation of {where}")
+
     def on_mount(self) -> None:
         self.query_one("#lr", Input).focus()
 
@@ -65,7 +111,7 @@ class SettingsScreen(LabModal):
     @on(Input.Submitted)
     @on(Button.Pressed, "#apply")
     def _apply(self) -> None:
-        from annlab.scenario.overrides import OverrideError, parse_epochs, parse_learning_rate
+        from annlab.scenario.overrides import OverrideError, parse_batch_size, parse_epochs, parse_learning_rate
 
         try:
             changes: dict = {}
@@ -76,19 +122,28 @@ class SettingsScreen(LabModal):
             changes["epochs"] = parse_epochs(self.query_one("#epochs", Input).value.strip())
             gradient = self.query_one("#gradient", Select).value
             changes["gradients"] = ("chain-rule", "finite-difference") if gradient == "both" else (str(gradient),)
+            try:
+                changes["batch_size"] = parse_batch_size(self.query_one("#batch", Input).value.strip(), self._rows)
+            except OverrideError as exc:  # named by its key, as check_scenario's errors below are
+                raise OverrideError(f"training.batch_size: {exc}") from None
+            changes["optimizers"] = tuple(str(self.query_one("#optimizer", Select).value).split(","))
         except OverrideError as exc:
             self._error(str(exc))
             return
-        from annlab.scenario.loader import check_dtype_change
+        from annlab.scenario.loader import check_dtype_change, check_scenario
 
+        activations = tuple(str(select.value) for select in self.query(".activation").results(Select))
         dtype = str(self.query_one("#dtype", Select).value)
         backend = str(self.query_one("#backend", Select).value)
         try:
             check_dtype_change(self.scenario, dtype)
-            scenario = self.scenario.with_training(**changes).with_dtype(dtype)
+            scenario = self.scenario.with_training(**changes).with_activations(activations).with_dtype(dtype)
+            check_scenario(scenario)  # the loader's rules, in its words
             self.app.open_scenario(scenario, backend_name=backend)  # type: ignore[attr-defined]
         except ScenarioError as exc:
-            self._error(str(exc))
+            # The key and the loader's words, without the file's path (under `annlab serve`
+            # it would name where the file lies on the server).
+            self._error(f"{exc.key}: {exc.message}" if exc.key else exc.message)
         except BackendError as exc:
             self._error(say(exc.args[0]))
 

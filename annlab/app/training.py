@@ -75,6 +75,7 @@ class TrainingScreen(LabScreen):
         Binding("f", "precision", "full precision", show=False),
         Binding("c", "dim", "dim off-path", show=False),
         Binding("l", "settings", "settings", show=False),
+        Binding("w", "keep", "keep experiment", show=False),
         Binding("x", "stop", "stop", show=False),
     ]
 
@@ -424,6 +425,14 @@ class TrainingScreen(LabScreen):
         from annlab.app.settings import SettingsScreen
 
         self.app.push_screen(SettingsScreen(self.scenario, getattr(self.app, "backend_name", "auto")))
+
+    def action_keep(self) -> None:
+        from annlab.app.keep import NOT_UNDER_SERVE, KeepScreen, may_write_files
+
+        if not may_write_files(self.app):
+            self.notify(NOT_UNDER_SERVE, severity="warning")
+            return
+        self.app.push_screen(KeepScreen(self.scenario))
 
     def on_unmount(self) -> None:
         if self._training is not None:

@@ -32,7 +32,7 @@ from annlab.engine.optimizers import OPTIMIZERS
 from annlab.errors import ScenarioError
 from annlab.scenario import schema
 from annlab.scenario.kinds import KINDS, resolve
-from annlab.scenario.model import GallerySpec, NetworkSpec, Scenario, TableSpec, TrainingSpec
+from annlab.scenario.model import GallerySpec, GeneratedData, NetworkSpec, Scenario, TableSpec, TrainingSpec
 
 GRADIENTS = ("chain-rule", "finite-difference")
 MAX_EPOCHS = 10_000_000
@@ -67,6 +67,21 @@ def load_scenario(path: str | Path) -> Scenario:
         if "integer string conversion" not in str(exc):
             raise
         raise ScenarioError(str(path), "invalid TOML: an integer thousands of digits long; expected an ordinary number", line=line, column=column) from None
+
+
+def check_scenario(scenario: Scenario) -> Scenario:
+    """Apply every rule of ``load_scenario`` to a scenario changed after loading (the app's
+    settings: activations, batch size, optimisers): it is written as its scenario file and
+    read back, so what ``annlab check`` refuses is refused here in the same words. Errors name
+    the scenario's file and key, without a line (the changed file exists only in memory)."""
+    from annlab.scenario.writer import scenario_to_toml
+
+    text = scenario_to_toml(scenario)
+    try:
+        return _Checker(Path(scenario.path), text, tomllib.loads(text)).scenario()
+    except ScenarioError as exc:
+        exc.line = exc.column = None
+        raise
 
 
 def _read_text(path: Path) -> str:
@@ -289,7 +304,10 @@ class _Checker:
             inputs, targets = inputs.astype(network.dtype), targets.astype(network.dtype)
         spec = self.training(training, rows=inputs.shape[0], last_activation=network.activations[-1])
         self.loss_suits_outputs(spec.loss, network.activations[-1], targets, generator=data.generator)
-        return Scenario(**base, inputs=inputs, targets=targets, data_origin=origin, network=network, training=spec)
+        generated = None
+        if data.generator is not None:
+            generated = GeneratedData(data.generator, data.samples, data.noise, data.classes, data.seed)
+        return Scenario(**base, inputs=inputs, targets=targets, data_origin=origin, generated=generated, network=network, training=spec)
 
     def layer_sizes(self, net: schema.NetworkSection) -> tuple[int, ...]:
         if len(net.layers) < 2:
@@ -337,10 +355,9 @@ class _Checker:
         output to 1 costs nothing, so independent sigmoids learn to say "yes" to everything (a
         single sigmoid too: rows with target 0 contribute nothing). Its target rows must be
         distributions: values from 0 to 1 summing to 1 (one-hot, or soft labels)."""
-        if loss == "binary-cross-entropy" and last not in ("sigmoid", "softmax"):
-            raise self.fail("training.loss", f"binary-cross-entropy takes ln p and ln(1 − p), so every output must lie between 0 and 1, but the last layer is {last!r} ({_OUTPUT_RANGE[last]}); expected a 'sigmoid' last layer (or 'softmax'), or loss = \"mse\"")
-        if loss == "categorical-cross-entropy" and last != "softmax":
-            raise self.fail("training.loss", f"categorical-cross-entropy needs outputs that share 1 between the classes, but the last layer is {last!r} ({_OUTPUT_RANGE[last]}); expected a 'softmax' last layer (2 or more outputs), or binary-cross-entropy for a sigmoid output")
+        refusal = output_refusal(loss, last)
+        if refusal is not None:
+            raise self.fail("training.loss", refusal)
         if not loss.endswith("cross-entropy"):
             return
         key = "data.targets" if generator is None else "data.generator"
@@ -580,6 +597,26 @@ _OUTPUT_RANGE = {
     "relu": "outputs from 0 to any size",
     "linear": "outputs of any size and sign",
 }
+
+
+def output_refusal(loss: str, last: str) -> str | None:
+    """Why ``loss`` cannot score a last layer of ``last`` (see ``loss_suits_outputs``), or None:
+    the loader's words, which the app's settings also use to offer only what fits."""
+    if loss == "binary-cross-entropy" and last not in ("sigmoid", "softmax"):
+        return f"binary-cross-entropy takes ln p and ln(1 − p), so every output must lie between 0 and 1, but the last layer is {last!r} ({_OUTPUT_RANGE[last]}); expected a 'sigmoid' last layer (or 'softmax'), or loss = \"mse\""
+    if loss == "categorical-cross-entropy" and last != "softmax":
+        return f"categorical-cross-entropy needs outputs that share 1 between the classes, but the last layer is {last!r} ({_OUTPUT_RANGE[last]}); expected a 'softmax' last layer (2 or more outputs), or binary-cross-entropy for a sigmoid output"
+    return None
+
+
+def output_activations(loss: str, outputs: int) -> tuple[str, ...]:
+    """The activations the loader accepts on a last layer of ``outputs`` units under ``loss``."""
+    return tuple(a for a in ACTIVATIONS if output_refusal(loss, a) is None and not (a == "softmax" and outputs == 1))
+
+
+def hidden_activations() -> tuple[str, ...]:
+    """The activations the loader accepts on a hidden layer (softmax only ends a network)."""
+    return tuple(a for a in ACTIVATIONS if a != "softmax")
 
 
 def beyond_range(values: np.ndarray, dtype: str) -> tuple[tuple[int, ...], float] | None:

@@ -63,6 +63,26 @@ class TrainingSpec:
 
 
 @dataclass(frozen=True)
+class GeneratedData:
+    """Where generated data came from (the file's [data] keys), so that a written experiment
+    regenerates exactly the same points, in the same dtype."""
+
+    generator: str
+    samples: int
+    noise: float
+    classes: int
+    seed: int
+
+    def points(self, dtype: str) -> tuple[np.ndarray, np.ndarray]:
+        """The inputs and targets, made as the loader makes them: in the parameters' dtype."""
+        from annlab.engine.datasets import generate
+
+        classes = self.classes if self.generator == "spiral" else 2
+        x, y = generate(self.generator, self.samples, self.noise, classes, self.seed)
+        return x.astype(dtype), y.astype(dtype)
+
+
+@dataclass(frozen=True)
 class TableSpec:
     classes: tuple[str, ...]
     targets: tuple[str, ...]
@@ -89,6 +109,7 @@ class Scenario:
     inputs: np.ndarray | None = None
     targets: np.ndarray | None = None
     data_origin: str = ""
+    generated: GeneratedData | None = None  # set when the data came from a generator
     network: NetworkSpec | None = None
     training: TrainingSpec | None = None
     table: TableSpec | None = None
@@ -101,6 +122,26 @@ class Scenario:
         assert self.training is not None
         return replace(self, training=replace(self.training, **changes))
 
+    def data_are_generated(self) -> bool:
+        """The data are still exactly what ``generated`` makes (a copy given other data with
+        ``dataclasses.replace`` keeps a stale ``generated``: its data are then the truth)."""
+        if self.generated is None or self.network is None or self.inputs is None or self.targets is None:
+            return False
+        inputs, targets = self.generated.points(self.network.dtype)
+        return all(a.dtype == b.dtype and np.array_equal(a, b) for a, b in ((inputs, self.inputs), (targets, self.targets)))
+
+    def with_activations(self, activations: tuple[str, ...]) -> "Scenario":
+        """A copy whose layers use other activations, from the same initial weights (an
+        activation changes no shape). The caller re-checks it (``loader.check_scenario``)."""
+        assert self.network is not None
+        return replace(self, network=replace(self.network, activations=tuple(activations)))
+
     def with_dtype(self, dtype: str) -> "Scenario":
         assert self.network is not None
-        return replace(self, network=replace(self.network, dtype=dtype))
+        changed = replace(self, network=replace(self.network, dtype=dtype))
+        if self.data_are_generated():
+            # Generated data are made in the parameters' dtype (as the loader makes them), so
+            # the experiment on screen is the one its written file loads to.
+            inputs, targets = self.generated.points(dtype)
+            changed = replace(changed, inputs=inputs, targets=targets)
+        return changed

@@ -30,3 +30,31 @@ def parse_learning_rate(text: str) -> float:
     if not (math.isfinite(value) and value > 0):
         raise OverrideError(f"found {text}; expected a finite number > 0")
     return value
+
+
+def parse_batch_size(text: str, rows: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise OverrideError(f"found {text!r}; expected a whole number: 0 (full batch) to {rows} (the number of data points)") from None
+    if not 0 <= value <= rows:
+        # The loader's words for training.batch_size.
+        raise OverrideError(f"found {value}; expected 0 (full batch) to {rows} (the number of data points)")
+    return value
+
+
+def parse_numbers(text: str, count: int, what: str) -> list[float]:
+    """A row typed as comma-separated numbers (the softmax table's editor): ``count`` of them."""
+    parts = [part.strip() for part in text.replace(";", ",").split(",")]
+    if not any(parts):
+        raise OverrideError(f"is empty; expected {count} {what}, separated by commas")
+    values = []
+    for part in parts:
+        try:
+            values.append(float(part))
+        except ValueError:
+            raise OverrideError(f"found {part!r}; expected {count} {what}, separated by commas") from None
+    if len(values) != count:
+        # The loader's words for a row of the wrong length.
+        raise OverrideError(f"found {len(values)} values; expected {count} {what}")
+    return values
