@@ -7,6 +7,9 @@
     annlab quiz [--seed N] [--count K] [--lang en] [--format app|json] [--output results.json]
     annlab serve [SCENARIO] [--host H] [--port P] [--max-sessions N] [--scenarios DIR]
 
+Every command takes ``--lang en|zh``, before or after the command's name; without it the
+language comes from ``ANNLAB_LANG``, then ``LC_ALL``, ``LC_MESSAGES``, ``LANG`` (annlab.language).
+
 Every refusal is one line on stderr and exit code 2; no traceback reaches the user. The play,
 check and list paths import neither Textual nor CuPy (start-up is part of the product).
 """
@@ -19,6 +22,7 @@ from pathlib import Path
 from typing import Sequence
 
 from annlab import __version__
+from annlab import language
 from annlab.errors import BackendError, ExportError, ScenarioError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -62,6 +66,34 @@ def _size(text: str) -> tuple[int, int]:
     return width, height
 
 
+def take_language(argv: list[str]) -> tuple[str | None, list[str]]:
+    """``--lang X`` or ``--lang=X`` from anywhere before ``--``, and the other arguments."""
+    rest: list[str] = []
+    lang = None
+    items = iter(argv)
+    for item in items:
+        if item == "--":
+            rest.append(item)
+            rest.extend(items)
+            break
+        if item == "--lang":
+            value = next(items, None)
+            if value is None:
+                raise language.LanguageError(f"--lang: expected one of {', '.join(language.LANGUAGES)}")
+            lang = language.parse_language(value)
+        elif item.startswith("--lang="):
+            lang = language.parse_language(item.removeprefix("--lang="))
+        else:
+            rest.append(item)
+    return lang, rest
+
+
+def _add_language_option(parser: argparse.ArgumentParser) -> None:
+    """--lang is taken out of the arguments before any parser sees them (take_language), so
+    that it works before or after the command; it is declared here for --help."""
+    parser.add_argument("--lang", choices=language.LANGUAGES, help="the interface language (default: ANNLAB_LANG, then the locale)")
+
+
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
     from annlab.engine.backend import BACKENDS
 
@@ -70,6 +102,7 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gradient", choices=("chain-rule", "finite-difference"), help="how gradients are computed")
     parser.add_argument("--backend", choices=BACKENDS, default="auto", help="numpy, cupy, or auto (default)")
     parser.add_argument("--dtype", choices=("float32", "float64"), help="the parameters' dtype")
+    _add_language_option(parser)
 
 
 def _parser_for_play() -> argparse.ArgumentParser:
@@ -156,6 +189,7 @@ def _emit(text: str, output: Path | None, force: bool) -> int:
 def _check(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="annlab check", description="Validate scenario files without running them.")
     parser.add_argument("files", nargs="+")
+    _add_language_option(parser)
     args = parser.parse_args(argv)
     failed = 0
     for name in args.files:
@@ -170,7 +204,9 @@ def _check(argv: Sequence[str]) -> int:
 
 
 def _list(argv: Sequence[str]) -> int:
-    argparse.ArgumentParser(prog="annlab list", description="List the bundled scenarios.").parse_args(argv)
+    parser = argparse.ArgumentParser(prog="annlab list", description="List the bundled scenarios.")
+    _add_language_option(parser)
+    parser.parse_args(argv)
     from annlab.scenario.bundled import bundled_scenarios
 
     entries = bundled_scenarios()
@@ -207,12 +243,12 @@ def _whole_number(low: int, high: int, what: str):
 
 
 def _parser_for_quiz() -> argparse.ArgumentParser:
-    from annlab.quiz import LANGUAGES, MAX_COUNT, MAX_SEED
+    from annlab.quiz import MAX_COUNT, MAX_SEED
 
     parser = _OneLineParser(prog="annlab quiz", description="The chapter's review questions and generated exercises, checked by the engine.")
     parser.add_argument("--seed", type=_whole_number(0, MAX_SEED, "a seed"), help="the same seed gives the same quiz (default: a random one, shown)")
     parser.add_argument("--count", type=_whole_number(1, MAX_COUNT, "a number of exercises"), default=5, help="generated exercises (default 5)")
-    parser.add_argument("--lang", choices=LANGUAGES, default="en", help="the quiz's language")
+    _add_language_option(parser)
     parser.add_argument("--format", choices=("app", "json"), default="app", help="app: answer in the terminal (default); json: print the quiz")
     parser.add_argument("--output", "-o", type=Path, help="app: save the results here at the end; json: write the quiz here")
     parser.add_argument("--force", action="store_true", help="overwrite --output if it exists")
@@ -234,7 +270,7 @@ def _quiz(argv: Sequence[str]) -> int:
     seed = args.seed if args.seed is not None else secrets.randbelow(100_000)
     if args.output is not None:
         check_writable(args.output, args.force)  # refused now, before the learner answers anything
-    quiz = make_quiz(seed, args.count, args.lang)
+    quiz = make_quiz(seed, args.count, language.current())
     if args.format == "json":
         import json
 
@@ -261,6 +297,12 @@ def _app(argv: Sequence[str]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        asked, argv = take_language(argv)
+        language.use(asked or language.from_environment())
+    except language.LanguageError as exc:
+        print(f"annlab: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         if argv and argv[0] in COMMANDS:
             command = {"play": _play, "check": _check, "list": _list, "serve": _serve, "quiz": _quiz}[argv[0]]

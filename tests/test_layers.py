@@ -19,6 +19,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "annlab"
 LAYERS = {
     "annlab.messages": 0,
     "annlab.errors": 0,
+    "annlab.language": 0,
     "annlab.files": 1,
     "annlab": 0,  # the package's own __init__ (its version)
     "annlab.trace": 1,

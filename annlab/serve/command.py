@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Sequence
 
+from annlab import language
 from annlab.errors import ScenarioError
 
 EXIT_OK, EXIT_USAGE = 0, 2
@@ -53,6 +54,8 @@ def parser() -> argparse.ArgumentParser:
                         help=f"learners at once; the next tab is told the class is full (default {DEFAULT_MAX_SESSIONS})")
     parser.add_argument("--scenarios", type=Path, metavar="DIR",
                         help="a folder of the teacher's scenario files (*.toml) that learners may open besides the bundled ones")
+    # Taken out of the arguments by annlab.cli.take_language; declared here for --help.
+    parser.add_argument("--lang", choices=language.LANGUAGES, help="the learners' interface language (default: ANNLAB_LANG, then the locale)")
     return parser
 
 
@@ -75,6 +78,8 @@ def serve(argv: Sequence[str]) -> int:
     from annlab.scenario.loader import load_scenario
     from annlab.serve.catalogue import Catalogue
 
+    # Each learner's session is a child process: it inherits the class's language this way.
+    os.environ["ANNLAB_LANG"] = language.current()
     name = args.scenario or DEFAULT_SCENARIO
     scenario = load_scenario(resolve(name))  # ScenarioError: one line, exit 2 (annlab.cli.main)
     path = resolve(name).resolve()
