@@ -16,7 +16,8 @@ MIN_WIDTH, MIN_HEIGHT = 60, 20
 # Screens get a class per size band; the stylesheet hides everything but the message below
 # MIN_WIDTH × MIN_HEIGHT, so a tiny terminal never shows a garbled layout.
 HORIZONTAL = [(0, "-too-narrow"), (MIN_WIDTH, "-narrow"), (110, "-wide")]
-VERTICAL = [(0, "-too-short"), (MIN_HEIGHT, "-short"), (36, "-tall")]
+TALL = 36
+VERTICAL = [(0, "-too-short"), (MIN_HEIGHT, "-short"), (TALL, "-tall")]
 
 
 class TooSmall(Static):
@@ -44,7 +45,7 @@ class LabScreen(Screen):
         self.scenario = scenario
 
     def compose_title(self) -> ComposeResult:
-        yield TitleBar(f"{self.scenario.title}   (s: summary · ?: help)")
+        yield TitleBar(self.scenario.title)
 
     def compose_small(self) -> ComposeResult:
         yield TooSmall()
@@ -53,6 +54,13 @@ class LabScreen(Screen):
 class LabModal(ModalScreen):
     HORIZONTAL_BREAKPOINTS = HORIZONTAL
     VERTICAL_BREAKPOINTS = VERTICAL
+
+    def on_mount(self) -> None:
+        # Below 36 rows a form's inputs, selects and buttons lose their borders (one row each
+        # instead of three), so that a dialog's buttons fit on an 80×24 screen.
+        if self.app.size.height < TALL:
+            for widget in self.query("Input, Select, Button"):
+                widget.compact = True  # type: ignore[attr-defined]
 
     def dismiss(self, result=None) -> AwaitComplete:
         # Textual's dismiss pops whatever screen is on top: two Esc in one batch of keys (the

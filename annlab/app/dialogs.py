@@ -11,7 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Grid, Vertical, VerticalScroll
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -109,72 +109,89 @@ class ScenarioCommands(Provider):
         return open_it
 
 
-HELP = """\
-[b]Stepping through training[/b]
-  n or →      next step          p or ←     previous step (values come back exactly)
-  space       play or pause      + / −      play faster / slower
-  e           finish the epoch   G          run to the end (and follow training)
-  r           reset to the initial weights
-  [ / ]       choose the parameter the chain rule follows (or click a weight)
-              (W2[3,1] joins unit 3 below to unit 1 of layer 2; the chapter's 2-3-1 network
-              names the same weights w11 … w33: w_ij = W1[i,j], and w3j = W2[j,1])
-  d           next data point    u          next run (learning rate / gradient method)
-  f           full precision     c          dim what does not touch the parameter (on/off)
-  l           change the learning rate, epochs, gradient method, activations, batch size,
-              optimiser (or compare several), dtype or backend: re-runs from the same weights
-  w           keep the experiment as a scenario file that loads back to the same experiment
-  x           stop training      PgUp/PgDn  scroll the panels
-
-[b]Everywhere[/b]
-  o           open a scenario    ctrl+p     the command palette (also opens scenarios)
-  s           the scenario's summary
-  k           the quiz: the chapter's review questions and exercises checked by the engine
-  ?           this help          q          quit
-
-[b]The order of one epoch[/b]
-  1. forward, layer by layer: the pre-activation h = a·W + b, then the activation a = f(h)
-  2. the loss C
-  3. backward, layer by layer, output first: ∂C/∂a, ∂C/∂h = ∂C/∂a·f'(h), ∂C/∂W, ∂C/∂b
-  4. the update: every parameter moves by −lr × its gradient
-  5. then the next epoch, from the updated parameters
-
-[b]What the colours mean[/b]
-  [$text-primary]forward[/]     values the forward pass computed (pre-activations, activations, loss)
-  [$text-warning]backward[/]    gradients from the backward pass, and the update
-  [$text-success reverse]chosen[/]      the parameter the chain-rule panel follows
-  [$text-accent b]current[/]     the value the current step computes
-  [dim]dimmed[/]      weights and units that do not touch the chosen parameter
-  [$text-error]red[/]         divergence, and checks that disagree
-  Charts: each run's line in its own colour, named in the legend on the chart's top rule
-  ([$primary]━━[/] first run, [$warning]━━[/] second, [$success]━━[/] third); the [$error]┃[/] line marks the current epoch
-  (on the sweep chart: the first learning rate that diverges). Boundary map: the background
-  and the lower-case letters (a, b, c) are the class the network predicts there; the capital
-  letters are the data points in their true class and its colour ([$primary]A[/] class 1, [$warning]B[/] class 2,
-  [$success]C[/] class 3): a "B" among "a"s is a point the network gets wrong, with or without colour.
-
-[b]The panels[/b]
-  The network   layers as columns: each unit's h and a on one line, its ∂C/∂h beneath, for
-                the chosen data point (d: next); the target y and the loss C under the output.
-                Beneath, each layer's weights W (rows: the unit below, last row: the bias b),
-                with ∂C/∂W under each weight after that layer's backward step and → the new
-                value at the update. A panel too small for its content scrolls (mouse wheel).
-  The step      the current step's formula, then the same formula with the numbers put in.
-  Chain rule    ∂C/∂θ for the chosen parameter as a product of factors, as the chapter writes
-                ∂C/∂w11; beside it the chapter's finite difference and a central difference,
-                with their relative error.
-  Charts        the loss per epoch (one line per run; a log scale when it spans decades, the
-                ticks naming the loss itself) and the chosen parameter after each epoch
-                ("symlog": sign·log10(1 + |w|), when a run ran off past 10,000). With many
-                learning rates: the final loss against the learning rate.
-  Boundary      for 2-D classifiers: the class predicted at each point of the plane.
-  The runs      with several runs, the chapter's tables and what the runs show together
-                are below the charts: PgDn (or the mouse wheel) scrolls down to them.
-
-[b]Other scenarios[/b]
-  Softmax table   ↑/↓ choose a row; its bar chart is beside the table. Enter (or v) edits the
-                  row's probabilities (or logits): its −ln p and the mean follow; w keeps the table.
-  Galleries       ←/→ move the cursor x (shift for big steps); t changes the loss target.
-"""
+# The help as (heading, rows of (key or term, what it does)): drawn as a two-column grid
+# whose second column reflows with the dialog's width, so a phrase is never broken mid-line
+# by pre-wrapped text, at 80 columns or 200. Markup: Textual's, with the theme's variables.
+HELP: list[tuple[str, list[tuple[str, str]]]] = [
+    ("Stepping through training", [
+        ("n or →", "next step"),
+        ("p or ←", "previous step (values come back exactly)"),
+        ("space", "play or pause"),
+        ("+ / −", "play faster / slower"),
+        ("e", "finish the epoch"),
+        ("G", "run to the end (and follow training)"),
+        ("r", "reset to the initial weights"),
+        ("[ / ]", "choose the parameter the chain rule follows (or click a weight)"),
+        ("", "W2[3,1] joins unit 3 below to unit 1 of layer 2. The chapter's 2-3-1 network names "
+             "the same weights w11 … w33: w_ij = W1[i,j], and w3j = W2[j,1]."),
+        ("d", "next data point"),
+        ("u", "next run (learning rate / gradient method)"),
+        ("f", "full precision"),
+        ("c", "dim what does not touch the parameter (on/off)"),
+        ("l", "change the learning rate, epochs, gradient method, activations, batch size, "
+              "optimiser (or compare several), dtype or backend: re-runs from the same weights"),
+        ("w", "keep the experiment as a scenario file that loads back to the same experiment"),
+        ("x", "stop training"),
+        ("PgUp/PgDn", "scroll the panels"),
+    ]),
+    ("Everywhere", [
+        ("o", "open a scenario"),
+        ("ctrl+p", "the command palette (also opens scenarios, by title or file name)"),
+        ("s", "the scenario's summary, its backend and what a one-line status leaves out"),
+        ("k", "the quiz: the chapter's review questions and exercises checked by the engine"),
+        ("?", "this help"),
+        ("q", "quit"),
+    ]),
+    ("The order of one epoch", [
+        ("1.", "forward, layer by layer: the pre-activation h = a·W + b, then the activation a = f(h)"),
+        ("2.", "the loss C"),
+        ("3.", "backward, layer by layer, output first: ∂C/∂a, ∂C/∂h = ∂C/∂a·f'(h), ∂C/∂W, ∂C/∂b"),
+        ("4.", "the update: every parameter moves by −lr × its gradient"),
+        ("5.", "then the next epoch, from the updated parameters"),
+    ]),
+    ("What the colours mean (each also has a mark or a word, for NO_COLOR and colour-blind eyes)", [
+        ("[$text-primary]forward[/]", "values the forward pass computed (pre-activations, activations, loss)"),
+        ("[$text-warning]backward[/]", "gradients from the backward pass, and the update (→ marks the value after it)"),
+        ("[$text-success reverse]chosen[/]", "the parameter the chain-rule panel follows, also marked ▸ in the weight table"),
+        ("[$text-accent b]current[/]", "the value the current step computes (underlined)"),
+        ("[dim]dimmed[/]", "weights and units that do not touch the chosen parameter"),
+        ("[$text-error]red[/]", "divergence, and checks that disagree (always said in words too)"),
+        ("charts", "each run's line in its own colour and its own marker, named in the legend on the "
+                   "chart's top rule; the [$error]┃[/] line marks the current epoch (on the sweep chart: the "
+                   "first learning rate that diverges)"),
+        ("boundary", "the background and the lower-case letters (a, b, c) are the class the network "
+                     "predicts there; the capital letters are the data points in their true class "
+                     "([$primary]A[/] class 1, [$warning]B[/] class 2, [$success]C[/] class 3): a \"B\" among \"a\"s is "
+                     "a point the network gets wrong, with or without colour"),
+        ("softmax table", "▸ marks the row shown in the bars, and [brackets] the target class's probability"),
+    ]),
+    ("The panels", [
+        ("the network", "layers as columns: each unit's h and a, its ∂C/∂h beneath, for the chosen data "
+                        "point (d: next); the target y and the loss C under the output. Beneath, each "
+                        "layer's weights W (rows: the unit below, last row: the bias b), with ∂C/∂W under "
+                        "each weight after that layer's backward step and → the new value at the update. "
+                        "A panel too small for its content scrolls (mouse wheel); on a small screen the "
+                        "network gives way so that the current step stays in view."),
+        ("the step", "the current step's formula, then the same formula with the numbers put in"),
+        ("chain rule", "∂C/∂θ for the chosen parameter as a product of factors, as the chapter writes "
+                       "∂C/∂w11; beside it the chapter's finite difference and a central difference, "
+                       "with their relative error"),
+        ("charts", "the loss per epoch (one line per run; a log scale when it spans decades, the ticks "
+                   "naming the loss itself) and the chosen parameter after each epoch (\"symlog\": "
+                   "sign·log10(1 + |w|), when a run ran off past 10,000, ticks in real values). With "
+                   "many learning rates: the final loss against the learning rate."),
+        ("boundary", "for 2-D classifiers: the class predicted at each point of the plane"),
+        ("the runs", "with several runs, the chapter's tables and what the runs show together are "
+                     "below the charts: PgDn (or the mouse wheel) scrolls down to them"),
+        ("numbers", "never cut: where a column is narrow, a number loses digits, then goes to "
+                    "scientific notation (5.7e-4), and keeps its exponent; f shows every digit"),
+    ]),
+    ("Other scenarios", [
+        ("softmax table", "↑/↓ choose a row; its bar chart is beside the table. Enter (or v) edits the "
+                          "row's probabilities (or logits): its −ln p and the mean follow; w keeps the table."),
+        ("galleries", "←/→ move the cursor x (shift for big steps); t changes the loss target"),
+    ]),
+]
 
 
 class HelpScreen(LabModal):
@@ -183,7 +200,13 @@ class HelpScreen(LabModal):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help", classes="dialog"):
             yield Label("annlab: keys and what the panels mean", classes="dialog-title")
-            yield Static(HELP, id="help-text")
+            # A grid per section: keys in a column of their own, descriptions that reflow.
+            for heading, rows in HELP:
+                yield Label(heading, classes="help-heading")
+                with Grid(classes="help-section"):
+                    for key, words in rows:
+                        yield Static(key, classes="help-key")
+                        yield Static(words, classes="help-words")
             yield Label("Esc or ? to close · ↑↓ to scroll", classes="dialog-hint")
         yield TooSmall()
 
@@ -194,13 +217,16 @@ class HelpScreen(LabModal):
 class SummaryScreen(LabModal):
     BINDINGS = [Binding("escape,s,q", "dismiss", "close")]
 
-    def __init__(self, title: str, summary: str, path: Path):
+    def __init__(self, title: str, summary: str, path: Path, details: list[str] | None = None):
         super().__init__()
         self._title, self._summary, self._path = title, summary, path
+        self._details = details or []
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="summary", classes="dialog"):
             yield Label(self._title, classes="dialog-title", markup=False)
             yield Static(" ".join(self._summary.split()) or "(this scenario has no summary)", markup=False)
+            for line in self._details:
+                yield Static(line, classes="dialog-hint", markup=False)
             yield Label(f"from {self._path} · Esc or s to close", classes="dialog-hint", markup=False)
         yield TooSmall()

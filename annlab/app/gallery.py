@@ -48,7 +48,8 @@ class TableScreen(LabScreen):
         self.table = table
 
     def compose(self) -> ComposeResult:
-        yield from self.compose_title()
+        with Horizontal(id="top"):
+            yield from self.compose_title()
         with VerticalScroll(id="body"):
             with Horizontal(classes="row", id="table-row"):
                 yield DataTable(id="softmax", cursor_type="row", zebra_stripes=False, classes="panel")
@@ -70,12 +71,10 @@ class TableScreen(LabScreen):
         grid.add_column("target", key="target")
         for c in t.classes:
             grid.add_column(Text(c), key=c)
-        grid.add_column("−ln p(target)", key="loss")
+        grid.add_column("−ln p", key="loss")  # of the target: the border title says so
         for k, row in enumerate(t.rows):
-            cells: list = [str(k + 1), Text(row.target)]
-            for c, p in zip(t.classes, row.probabilities):
-                style = "bold reverse" if c == row.target else ""
-                cells.append(Text(f"{p:.4f}", style=style, justify="right"))
+            cells: list = [_image_cell(k, False), Text(row.target)]
+            cells += [_probability_cell(p, c == row.target) for c, p in zip(t.classes, row.probabilities)]
             cells.append(Text(f"{row.loss:.4f}", justify="right"))
             grid.add_row(*cells, key=str(k))
         grid.add_row("", Text("mean", style="bold"), *([""] * len(t.classes)), Text(f"{t.mean_loss:.4f}", style="bold", justify="right"), key="mean")
@@ -160,7 +159,7 @@ class TableScreen(LabScreen):
         t, grid = self.table, self.query_one(DataTable)
         for k, row in enumerate(t.rows):
             for c, p in zip(t.classes, row.probabilities):
-                grid.update_cell(str(k), c, Text(f"{p:.4f}", style="bold reverse" if c == row.target else "", justify="right"))
+                grid.update_cell(str(k), c, _probability_cell(p, c == row.target))
             grid.update_cell(str(k), "loss", Text(f"{row.loss:.4f}", justify="right"))
         grid.update_cell("mean", "loss", Text(f"{t.mean_loss:.4f}", style="bold", justify="right"))
 
@@ -173,6 +172,11 @@ class TableScreen(LabScreen):
         self.app.push_screen(KeepScreen(self.scenario))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        # ▸ marks the row the bars and the text explain (the cursor's colour alone is lost
+        # under NO_COLOR and to colour-blind eyes).
+        grid = self.query_one(DataTable)
+        for k in range(len(self.table.rows)):
+            grid.update_cell(str(k), "image", _image_cell(k, k == event.cursor_row))
         self._explain(event.cursor_row)
 
     def action_row(self, delta: int) -> None:
@@ -211,6 +215,16 @@ class TableScreen(LabScreen):
         self.query_one("#explain", Static).update(text)
 
 
+def _image_cell(index: int, current: bool) -> Text:
+    return Text(f"{'▸' if current else ' '} {index + 1}")
+
+
+def _probability_cell(p: float, target: bool) -> Text:
+    """A probability; the target class's in brackets (and bold reverse), so that it is found
+    without colour."""
+    return Text(f"[{p:.4f}]" if target else f" {p:.4f} ", style="bold reverse" if target else "", justify="right")
+
+
 class GalleryScreen(LabScreen):
     """Each function plotted over its range, with the values at a movable cursor."""
 
@@ -238,7 +252,8 @@ class GalleryScreen(LabScreen):
         self.step = nice_step((self.spec.x_to - self.spec.x_from) / 100)
 
     def compose(self) -> ComposeResult:
-        yield from self.compose_title()
+        with Horizontal(id="top"):
+            yield from self.compose_title()
         with VerticalScroll(id="body"):
             yield Static(id="values", classes="panel")
             with Grid(id="gallery"):
@@ -272,7 +287,10 @@ class GalleryScreen(LabScreen):
         g = self.gallery
         name = "p" if self.losses else "x"
         table = Table(box=None, padding=(0, 2, 0, 0), expand=False)
-        for col in ("function", "formula", f"value at {name} = {num(self.cursor, 4)}", "slope there"):
+        # Names are never cut (the longest, categorical-cross-entropy, sets the column); the
+        # formulas wrap, and the numbers are short.
+        table.add_column("function", no_wrap=True, min_width=max(len(curve.name) for curve in g.curves))
+        for col in ("formula", f"value at {name} = {num(self.cursor, 4)}", "slope there"):
             table.add_column(col, no_wrap=False)
         for curve in g.curves:
             # Exact values at the cursor (not read off the plotted points).

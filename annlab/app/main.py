@@ -85,7 +85,7 @@ class AnnlabApp(App):
     COMMANDS = App.COMMANDS | {ScenarioCommands}
     BINDINGS = [
         Binding("o", "open", "open", show=False),
-        Binding("s", "summary", "summary", show=False),
+        Binding("s", "summary", "summary"),
         Binding("k", "quiz", "quiz", show=False),
         Binding("question_mark", "help", "help"),
         Binding("q", "quit", "quit"),
@@ -176,4 +176,6 @@ class AnnlabApp(App):
             s = self.scenario
             # A learner in a browser sees the file's name, not where it lies on the server.
             path = Path(s.path) if self.catalogue is None else Path(Path(s.path).name)
-            self.push_screen(SummaryScreen(s.title, s.summary, path))
+            # What a short screen's one-line status leaves out (divergence, backend) is here.
+            details = getattr(self.screen, "status_details", lambda: [])()
+            self.push_screen(SummaryScreen(s.title, s.summary, path, [line for line, _bad in details]))

@@ -31,6 +31,8 @@ MAX_UNITS = 6  # units per layer drawn as nodes; the rest are counted
 MAX_COLUMNS = 4  # weight-matrix columns drawn
 MAX_ROWS = 6  # weight-matrix rows drawn
 MAX_TERMS = 4  # terms of a sum written out
+LABEL_WIDTH = 4  # a weight table's row labels: x1, a12, b1
+MIN_CELL = 7  # the shortest any number can be ("-5e-324"): a narrower cell would cut it
 
 
 def point_words(view: View, point: int) -> str:
@@ -87,20 +89,38 @@ class NetworkPanel(LabPanel):
         chain = view_chain(view)
         return not view.dim_off_path or chain is None or (layer, unit) in chain.path_units
 
+    def content_width(self) -> int:
+        """The width the panel draws in (before its first layout: the screen's, less a margin).
+        One column is kept for the scroll bar its box shows once the content grows taller than
+        the box: a table drawn for the width without it would be cut by one column."""
+        return (self.size.width or max(20, self.app.size.width - 4)) - 1
+
     def _draw_nodes(self, view: View):
         sizes = _sizes(view)
         point = view.point
-        table = Table(box=None, padding=(0, 2, 0, 0), show_edge=False, expand=False)
-        table.add_column(Text("inputs", style=self.paint("label")), overflow="fold")
+        # Every column gets an equal share of the width; each number is fitted into what its
+        # line leaves (fewer digits, then scientific notation), so no number is ever cut or
+        # folded, and a node's two values go on two lines when one line is too narrow.
+        gap = 2
+        room = self.content_width() - gap * (len(sizes) - 1)
+        # The inputs' column takes what its values need; the layers share the rest.
+        inputs = view.values.inputs[point, :MAX_UNITS]
+        needed = max([len("inputs")] + [len(unit_name("a", 0, i, sizes)) + 1 + len(view.n(v)) for i, v in enumerate(inputs)])
+        first = min(needed, room // len(sizes))
+        budget = max(10, (room - first) // (len(sizes) - 1))
+        table = Table(box=None, padding=(0, gap, 0, 0), show_edge=False, expand=False)
+        table.add_column(Text("inputs", style=self.paint("label")), overflow="fold", max_width=max(first, 8))
         for l in range(1, len(sizes)):
             name = view.session.activations[l - 1]
-            table.add_column(Text(f"layer {l} · {name}", style=self.paint("label")), overflow="fold")
+            table.add_column(Text(f"layer {l} · {name}", style=self.paint("label")), overflow="fold", max_width=budget)
         rows = max(min(s, MAX_UNITS) for s in sizes)
         # The target and the loss sit under the output nodes (in an empty row when there is one).
         y = view.values.targets[point]
-        target = Text("y = " + ", ".join(view.n(v) for v in y[:MAX_UNITS]), style=self.paint("label"))
+        shown_y = y[:MAX_UNITS]
+        each = max(1, (budget - 4) // max(1, shown_y.size) - 2)
+        target = Text("y = " + ", ".join(view.fit(v, each) for v in shown_y), style=self.paint("label"))
         if view.loss_done():
-            target.append(f"\nC = {view.n(view.values.loss)}", style=self.paint("forward"))
+            target.append(f"\nC = {view.fit(view.values.loss, budget - 4)}", style=self.paint("forward"))
         out = len(sizes) - 1
         target_row = min(sizes[out], MAX_UNITS)
         for r in range(max(rows, target_row + 1)):
@@ -111,7 +131,7 @@ class NetworkPanel(LabPanel):
                 elif r >= size or r >= MAX_UNITS:
                     cells.append(Text(""))
                 else:
-                    cells.append(self._draw_node(view, l, r, point))
+                    cells.append(self._draw_node(view, l, r, point, max(first, 8) if l == 0 else budget))
             table.add_row(*cells)
         if any(s > MAX_UNITS for s in sizes):
             table.add_row(*[Text(f"… {s - MAX_UNITS} more", style=self.paint("dim")) if s > MAX_UNITS else Text("") for s in sizes])
@@ -119,29 +139,38 @@ class NetworkPanel(LabPanel):
             return table
         return Group(Text(f"values for {point_words(view, point)} (d: next)", style=self.paint("label")), table)
 
-    def _draw_node(self, view: View, layer: int, unit: int, point: int) -> Text:
+    def _draw_node(self, view: View, layer: int, unit: int, point: int, budget: int) -> Text:
         sizes = _sizes(view)
         dim = not self._on_path(view, layer, unit)
         text = Text()
         if layer == 0:
-            text.append(f"{unit_name('a', 0, unit, sizes)} ", style=self.paint("label"))
-            text.append(view.n(view.values.inputs[point, unit]), style=self.paint("forward"))
+            name = unit_name("a", 0, unit, sizes)
+            text.append(f"{name} ", style=self.paint("label"))
+            text.append(view.fit(view.values.inputs[point, unit], budget - len(name) - 1), style=self.paint("forward"))
         else:
-            # Two lines per node: "h11 0.36 a11 0.58904", then its ∂C/∂h once the backward pass reached it.
+            # "h11 0.36 a11 0.58904" on one line when it fits, else one value per line; then
+            # its ∂C/∂h once the backward pass reached it.
             values = view.values.layers[layer - 1]
+            parts = []
             for kind, array in (("h", values.pre_activation), ("a", values.activation)):
                 step_kind = "pre" if kind == "h" else "act"
                 name = unit_name(kind, layer, unit, sizes)
-                text.append(f"{name} " if kind == "h" else f" {name} ", style=self.paint("label"))
                 if view.forward_done(layer, step_kind):
                     style = self.paint("current") if view.is_current(layer, step_kind) else self.paint("forward")
-                    text.append(view.n(array[point, unit]), style=style)
+                    parts.append((name, view.fit(array[point, unit], budget - len(name) - 1), style))
                 else:
-                    text.append("·", style=self.paint("dim"))
-            text.append("\n  ∂C/∂h ", style=self.paint("label"))
+                    parts.append((name, "·", self.paint("dim")))
+            one_line = sum(len(name) + 1 + len(value) for name, value, _ in parts) + 1 <= budget
+            for k, (name, value, style) in enumerate(parts):
+                if k:
+                    text.append(" " if one_line else "\n")
+                text.append(f"{name} ", style=self.paint("label"))
+                text.append(value, style=style)
+            label = "  ∂C/∂h "
+            text.append("\n" + label, style=self.paint("label"))
             if view.backward_done(layer):
                 style = self.paint("current") if view.is_current(layer, "back") else self.paint("backward")
-                text.append(view.n(values.delta[point, unit]), style=style)
+                text.append(view.fit(values.delta[point, unit], budget - len(label)), style=style)
             else:
                 text.append("·", style=self.paint("dim"))
         if dim:
@@ -150,7 +179,7 @@ class NetworkPanel(LabPanel):
 
     def _draw_weights(self, view: View):
         sizes = _sizes(view)
-        blocks = [self._draw_matrix(view, l) for l in range(1, len(sizes))]
+        blocks = [self._draw_matrix(view, l, self._cell_width(view, l)) for l in range(1, len(sizes))]
         legend = Text("weights: value", style=self.paint("label"))
         if any(view.backward_done(l) for l in range(1, len(sizes))):
             how = " (the update's: finite differences)" if view.run.gradient == "finite-difference" else ""
@@ -159,11 +188,24 @@ class NetworkPanel(LabPanel):
             legend.append(", → after the update", style=self.paint("backward"))
         return Group(legend, self._arrange(view, blocks))
 
+    def _natural_cell_width(self, view: View) -> int:
+        """A cell as wide as its numbers at the chosen precision ("→" and a sign included)."""
+        return view.short_digits() + 8
+
+    def _cell_width(self, view: View, layer: int) -> int:
+        """The matrix's cell width: its natural width, or its share of the panel when stacked
+        matrices are still too wide (its numbers are then fitted, never cut)."""
+        sizes = _sizes(view)
+        columns = min(sizes[layer], MAX_COLUMNS) + (sizes[layer] > MAX_COLUMNS)
+        share = (self.content_width() - LABEL_WIDTH - 1) // columns - 1
+        return max(MIN_CELL, min(self._natural_cell_width(view), share))
+
     def _arrange(self, view: View, blocks: list):
         sizes = _sizes(view)
-        # Side by side when they fit the panel, else one under the other (never squeezed).
-        wanted = sum(6 + 8 * min(sizes[l], MAX_COLUMNS) + 3 for l in range(1, len(sizes)))
-        if self.size.width and wanted > self.size.width - 4:
+        # Side by side when they fit the panel at their natural width, else one under the other.
+        cell = self._natural_cell_width(view)
+        wanted = sum(LABEL_WIDTH + 1 + (cell + 1) * min(sizes[l], MAX_COLUMNS) + 3 for l in range(1, len(sizes)))
+        if wanted > self.content_width():
             return Group(*blocks)
         outer = Table(box=None, padding=(0, 3, 0, 0), show_header=False, expand=False)
         for _ in blocks:
@@ -171,7 +213,7 @@ class NetworkPanel(LabPanel):
         outer.add_row(*blocks)
         return outer
 
-    def _draw_matrix(self, view: View, layer: int) -> Table:
+    def _draw_matrix(self, view: View, layer: int, width: int) -> Table:
         sizes = _sizes(view)
         w, b = view.values.weights[layer - 1], view.values.biases[layer - 1]
         # The gradient shown is the one the update used (the finite difference in that mode).
@@ -180,10 +222,10 @@ class NetworkPanel(LabPanel):
         chain = view_chain(view)
         # The matrix's name in its corner; what the lines of a cell mean is said once, above.
         table = Table(box=None, padding=(0, 1, 0, 0), expand=False)
-        table.add_column(Text(f"W{layer}", style=self.paint("label")), no_wrap=True)
+        table.add_column(Text(f"W{layer}", style=self.paint("label")), no_wrap=True, min_width=LABEL_WIDTH)
         cols = _shown(sizes[layer], MAX_COLUMNS)
         for j in cols:
-            table.add_column(Text(unit_name("h", layer, j, sizes), style=self.paint("label")), no_wrap=True, justify="right")
+            table.add_column(Text(unit_name("h", layer, j, sizes), style=self.paint("label")), no_wrap=True, justify="right", max_width=width)
         if sizes[layer] > MAX_COLUMNS:
             table.add_column(Text(f"+{sizes[layer] - MAX_COLUMNS}", style=self.paint("dim")))
         rows = _shown(sizes[layer - 1], MAX_ROWS)
@@ -203,11 +245,15 @@ class NetworkPanel(LabPanel):
                     args = f"'bias',{layer},{j},0"
                 chosen = view.parameter.kind == kind and view.parameter.name == name
                 cell = Text()
-                cell.append(view.short(value), style=self.paint("chosen") if chosen else "")
+                digits = view.short_digits()
+                if chosen:  # ▸ as well as the colour: found under NO_COLOR and by colour-blind eyes
+                    cell.append("▸" + view.fit(value, width - 1, digits), style=self.paint("chosen"))
+                else:
+                    cell.append(view.fit(value, width, digits))
                 if view.backward_done(layer):
-                    cell.append("\n" + view.short(grad), style=self.paint("backward"))
+                    cell.append("\n" + view.fit(grad, width, digits), style=self.paint("backward"))
                 if new is not None:
-                    cell.append("\n→" + view.short(new), style=self.paint("backward"))
+                    cell.append("\n→" + view.fit(new, width - 1, digits), style=self.paint("backward"))
                 if view.dim_off_path and not on_path and not chosen:
                     cell.stylize(self.paint("dim"))
                 # Clicking a weight picks it for the chain-rule panel.
@@ -451,7 +497,7 @@ class ChainPanel(LabPanel):
         name = chapter_name(view.session.layer_sizes, p)
         if name:
             head.append(f" (the chapter's ∂C/∂{name})", style=self.paint("label"))
-        head.append(f"  ([ ] or click a weight to choose; epoch {view.epoch:,})", style=self.paint("dim"))
+        head.append(f"  (epoch {view.epoch:,}; [ ] or click a weight: another parameter)", style=self.paint("dim"))
         pad = " " * len(chain.symbol)
         symbols = Text(f"{chain.symbol} = " + " · ".join(f.symbol for f in chain.factors))
         meanings = Text(f"{pad} = " + " · ".join(f.meaning for f in chain.factors), style=self.paint("dim"))

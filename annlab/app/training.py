@@ -263,7 +263,6 @@ class TrainingScreen(LabScreen):
 
     def _status(self, view: View | None) -> Text:
         run = self.session.runs[self.run_index]
-        text = Text()
         state = "playing" if self.playing else "paused"
         if self.training:
             state += " · training…"
@@ -273,22 +272,56 @@ class TrainingScreen(LabScreen):
             state += f" · training stopped at epoch {run.epochs_done:,} (x)"
         # The step itself is named in the step panel's heading; the status says where we are.
         epoch = view.epoch if view is not None else 1
-        text.append(f"epoch {epoch:,} of {run.epochs:,}", style="bold")
-        if view is not None and view.updates > 1:
-            text.append(f" · batch {view.update_index + 1} of {view.updates}", style="bold")
         runs = len(self.session.runs)
-        text.append(f" · run {self.run_index + 1}/{runs}{' (u: next)' if runs > 1 else ''}: {run.label}")
-        text.append(f" · {state}, {SPEEDS[self.speed]:g} s/step")
-        if self.failure:
-            text.append(f"\ntraining stopped: {self.failure}", style="bold red")
-        if run.divergence is not None:
-            text.append(f"\n{diverged(run.divergence)}", style="bold red")
-        reason = say(self.backend.reason)
-        backend = reason if reason.lower().startswith(f"auto chose {self.backend.name}") else f"backend {self.backend.name} ({reason})"
-        text.append(f"\n{run.dtype} · {backend}", style="dim")
-        if self.full_precision:
-            text.append(" · full precision (f)", style="dim")
+        # In order of importance: a short screen's one line takes the pieces that fit whole.
+        pieces = [(f"epoch {epoch:,} of {run.epochs:,}", "bold")]
+        if view is not None and view.updates > 1:
+            pieces.append((f" · batch {view.update_index + 1} of {view.updates}", "bold"))
+        pieces.append((f" · run {self.run_index + 1}/{runs}: {run.label}", ""))
+        pieces.append((f" · {state}", ""))
+        pieces.append((f", {SPEEDS[self.speed]:g} s/step", ""))
+        if runs > 1:
+            pieces.append((" · u: next run", "dim"))
+        short = self.has_class("-short")
+        text = Text()
+        if short and (self.failure or run.divergence is not None):
+            # What a diverged or failed run means is in the step and chain panels and in s.
+            text.append("training failed · " if self.failure else "diverged · ", style="bold red")
+        room = self.size.width - 2
+        for words, style in pieces:
+            if short and text.cell_len + len(words) > room:
+                break
+            text.append(words, style=style)
+        if short:  # one line: the step's explanation needs the rows
+            return text
+        for line, bad in self.status_details():
+            text.append("\n" + line, style="bold red" if bad else "dim")
         return text
+
+    def status_details(self) -> list[tuple[str, bool]]:
+        """The status's lines after the first (and the summary's, s): (text, is it bad news)."""
+        run = self.session.runs[self.run_index]
+        lines = []
+        if self.failure:
+            lines.append((f"training stopped: {self.failure}", True))
+        if run.divergence is not None:
+            lines.append((diverged(run.divergence), True))
+        lines.append((f"{run.dtype} · {self.backend_words()}" + (" · full precision (f)" if self.full_precision else ""), False))
+        return lines
+
+    def backend_words(self) -> str:
+        reason = say(self.backend.reason)
+        if reason.lower().startswith(f"auto chose {self.backend.name}"):
+            return reason
+        return f"backend {self.backend.name} ({reason})"
+
+    def on_resize(self) -> None:
+        # The panels fit their numbers to their width, and the status to the height band.
+        self.call_after_refresh(self._refit)
+
+    def _refit(self) -> None:
+        if self.query("#status"):  # not when the screen was closed since (its children gone)
+            self.refresh_all()
 
     def _draw_charts(self, view: View) -> None:
         s = self.session

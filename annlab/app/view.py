@@ -13,7 +13,7 @@ import numpy as np
 from annlab.app.session import LiveRun, Session
 from annlab.app.steps import Step
 from annlab.engine.chain import Parameter
-from annlab.playback.numbers import num
+from annlab.playback.numbers import fit, num
 from annlab.trace import EpochRecord, Pass, Update
 
 
@@ -69,7 +69,14 @@ class View:
 
     def short(self, value: float) -> str:
         """For the weight tables: 4 significant digits (f shows them all)."""
-        return num(value, self.digits() if self.full_precision else 4)
+        return num(value, self.short_digits())
+
+    def short_digits(self) -> int:
+        return self.digits() if self.full_precision else 4
+
+    def fit(self, value: float, width: int, digits: int | None = None) -> str:
+        """``value`` in ``width`` characters: fewer digits, then scientific, never cut."""
+        return fit(value, width, self.digits() if digits is None else digits)
 
     def signed(self, value: float) -> str:
         text = self.n(value)

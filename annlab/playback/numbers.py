@@ -25,6 +25,30 @@ def num(value: float, digits: int = 5) -> str:
     return text
 
 
+def _scientific(value: float, digits: int) -> str:
+    mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def fit(value: float, width: int, digits: int = 5) -> str:
+    """``value`` in at most ``width`` characters, never cut: the most significant digits (up to
+    ``digits``) that fit, in plain or scientific notation, whichever keeps more. Where even one
+    digit and its exponent do not fit, the shortest form is returned whole: the layout must make
+    room for it (a number is never followed by "…").
+
+    5.6006e-4 in 7 characters is "5.60e-4", not "0.00056…"; 1234.5678 in 4 is "1235", in 3 "1e3".
+    """
+    v = float(value)
+    if not math.isfinite(v) or v == 0:
+        return num(v)
+    shortest = _scientific(v, 1)
+    for d in range(max(digits, 1), 0, -1):
+        for text in (num(v, d), _scientific(v, d)):
+            if len(text) <= width:
+                return text
+    return shortest
+
+
 def difference_digits(a: float, b: float) -> int:
     """Significant digits that show two close numbers far enough apart to read their
     difference to 4 digits (loss 0.33455009 and loss_plus 0.33455437, not 0.33455 twice)."""

@@ -169,7 +169,9 @@ async def test_editing_a_softmax_row_updates_its_loss_and_the_mean(make_app):
         grid = screen.query_one("#softmax")
         assert str(grid.get_cell("1", "loss")) == f"{row_loss:.4f}" == "0.5108"
         assert str(grid.get_cell("mean", "loss")) == f"{mean:.4f}"
-        assert str(grid.get_cell("1", "cat")) == "0.6000"
+        # The target class's probability is bracketed (found without colour), the others not.
+        assert str(grid.get_cell("1", "cat")) == "[0.6000]"
+        assert str(grid.get_cell("1", "dog")).strip() == "0.1000"
         explain = str(screen.query_one("#explain").render())
         assert f"−ln 0.6000 = {row_loss:.4f}" in explain and f"losses = {mean:.4f}" in explain
         assert screen.table.rows[1].probabilities[1] == 0.6
