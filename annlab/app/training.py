@@ -354,7 +354,8 @@ class TrainingScreen(LabScreen):
             return Text("The runs are compared here once all of them have trained.", style="dim")
         trace = Trace(self.scenario.title, "training", self.backend.name, self.backend.reason,
                       runs=tuple(r.result for r in self.session.runs if r.result is not None))
-        return Text(runs_report(self.scenario, trace))
+        # Unwrapped: the panel reflows the paragraphs to its own width.
+        return Text(runs_report(self.scenario, trace, width=None))
 
     # --- actions ------------------------------------------------------------------------------
 

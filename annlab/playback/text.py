@@ -44,8 +44,12 @@ def narrate(scenario: Scenario, trace: Trace) -> str:
 
 
 class Writer:
-    def __init__(self) -> None:
+    """Lines of narration. Paragraphs are wrapped to ``width`` for a terminal's scrollback;
+    with ``width=None`` each stays one line, for a widget that reflows it (the app)."""
+
+    def __init__(self, width: int | None = WIDTH) -> None:
         self.lines: list[str] = []
+        self.width = width
 
     def title(self, text: str) -> None:
         self.lines += [f"━━ {text} " + "━" * max(3, WIDTH - len(text) - 4), ""]
@@ -54,7 +58,10 @@ class Writer:
         self.lines += ["", f"── {text} " + "─" * max(3, WIDTH - len(text) - 4)]
 
     def para(self, text: str, indent: str = "") -> None:
-        self.lines += textwrap.wrap(" ".join(text.split()), WIDTH, initial_indent=indent, subsequent_indent=indent)
+        if self.width is None:
+            self.lines.append(indent + " ".join(text.split()))
+            return
+        self.lines += textwrap.wrap(" ".join(text.split()), self.width, initial_indent=indent, subsequent_indent=indent)
 
     def line(self, text: str = "") -> None:
         self.lines.append(text)
@@ -109,11 +116,11 @@ def narrate_training(out: Writer, scenario: Scenario, trace: Trace) -> None:
     _runs_report(out, scenario, trace)
 
 
-def runs_report(scenario: Scenario, trace: Trace) -> str:
+def runs_report(scenario: Scenario, trace: Trace, width: int | None = WIDTH) -> str:
     """Each run's first epochs as the chapter prints them, then what the runs show together
     (divergence, stuck weights, why finite differences and the chain rule part): the part of
-    ``narrate`` that the app's runs panel shows."""
-    out = Writer()
+    ``narrate`` that the app's runs panel shows (with ``width=None``: it reflows the text)."""
+    out = Writer(width)
     _runs_report(out, scenario, trace)
     return "\n".join(out.lines).strip("\n")
 
