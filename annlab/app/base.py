@@ -1,4 +1,5 @@
-"""What every annlab screen shares: the scenario it shows and the "too small" message."""
+"""What every annlab screen shares: the scenario it shows, the "too small" message, the
+footer in the interface language, and how a screen re-renders after a language switch."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import asyncio
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Static
+from textual.widgets import Footer, Input, Select, Static
+from textual.widgets._footer import FooterKey
 
+from annlab.language import _
 from annlab.scenario.model import Scenario
 
 MIN_WIDTH, MIN_HEIGHT = 60, 20
@@ -21,10 +24,11 @@ VERTICAL = [(0, "-too-short"), (MIN_HEIGHT, "-short"), (36, "-tall")]
 
 class TooSmall(Static):
     def __init__(self) -> None:
-        super().__init__(
-            f"Make the window larger:\nannlab needs at least {MIN_WIDTH}×{MIN_HEIGHT} characters.",
-            id="too-small",
-        )
+        super().__init__(self.words(), id="too-small")
+
+    @staticmethod
+    def words() -> str:
+        return _("Make the window larger:\nannlab needs at least {width}×{height} characters.").format(width=MIN_WIDTH, height=MIN_HEIGHT)
 
 
 class TitleBar(Static):
@@ -33,6 +37,29 @@ class TitleBar(Static):
 
     def __init__(self, title: str) -> None:
         super().__init__(title, id="title-bar", markup=False)
+
+
+class LabFooter(Footer):
+    """Textual's footer, with each key's description in the interface language.
+
+    A Binding's description is a class attribute, written once at import: the bindings mark
+    it with ``N_`` (so the catalogue has it) and the footer looks it up as it composes. The
+    footer recomposes whenever its screen's bindings are refreshed, which the language switch
+    does (``retranslate``)."""
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            if isinstance(widget, FooterKey) and widget.description:
+                widget.description = _(widget.description)
+            yield widget
+
+
+def retranslate_common(screen: Screen) -> None:
+    """What every annlab screen redraws after a language switch: the too-small message and
+    the footer's key descriptions (the footer recomposes on refreshed bindings)."""
+    for message in screen.query(TooSmall).results(TooSmall):
+        message.update(TooSmall.words())
+    screen.refresh_bindings()
 
 
 class LabScreen(Screen):
@@ -44,15 +71,41 @@ class LabScreen(Screen):
         self.scenario = scenario
 
     def compose_title(self) -> ComposeResult:
-        yield TitleBar(f"{self.scenario.title}   (s: summary · ?: help)")
+        yield TitleBar(self._title_words())
+
+    def _title_words(self) -> str:
+        return _("{title}   (s: summary · ?: help)").format(title=self.scenario.title)
 
     def compose_small(self) -> ComposeResult:
         yield TooSmall()
+
+    def retranslate(self) -> None:
+        """Re-render every text after a language switch, keeping the learner's place: the
+        screen keeps its state (cursor, runs, parameter) and only redraws its words. Screens
+        with more words extend this."""
+        self.title = self.scenario.title
+        for bar in self.query(TitleBar).results(TitleBar):
+            bar.update(self._title_words())
+        retranslate_common(self)
 
 
 class LabModal(ModalScreen):
     HORIZONTAL_BREAKPOINTS = HORIZONTAL
     VERTICAL_BREAKPOINTS = VERTICAL
+
+    async def retranslate(self) -> None:
+        """Compose the pop-up again in the new language, keeping what the learner typed or
+        chose in its fields (a pop-up keeps no other state in its widgets)."""
+        typed = {box.id: box.value for box in self.query(Input).results(Input) if box.id}
+        chosen = {box.id: box.value for box in self.query(Select).results(Select) if box.id}
+        await self.recompose()
+        for box in self.query(Input).results(Input):
+            if box.id in typed:
+                box.value = typed[box.id]
+        for box in self.query(Select).results(Select):
+            if box.id in chosen:
+                box.value = chosen[box.id]
+        retranslate_common(self)
 
     def dismiss(self, result=None) -> AwaitComplete:
         # Textual's dismiss pops whatever screen is on top: two Esc in one batch of keys (the

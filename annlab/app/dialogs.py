@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 
 from annlab.app.base import LabModal, TooSmall
 from annlab.errors import ScenarioError
+from annlab.language import N_, _
 from annlab.scenario.bundled import bundled_scenarios
 
 
@@ -25,7 +26,7 @@ class PickerScreen(LabModal):
 
     Under ``annlab serve`` (a ``catalogue``): the class's scenarios only, and no path box."""
 
-    BINDINGS = [Binding("escape", "dismiss", "close")]
+    BINDINGS = [Binding("escape", "dismiss", N_("close"))]
 
     def __init__(self, catalogue=None):
         super().__init__()
@@ -33,7 +34,7 @@ class PickerScreen(LabModal):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker", classes="dialog"):
-            yield Label("Open a scenario", classes="dialog-title")
+            yield Label(_("Open a scenario"), classes="dialog-title")
             options = []
             for name, title, summary in _openable(self.catalogue):
                 prompt = Text()
@@ -44,9 +45,9 @@ class PickerScreen(LabModal):
                 options.append(Option(prompt, id=name))
             yield OptionList(*options, id="picker-list")
             if self.catalogue is None:
-                yield Input(placeholder="…or type a scenario file's path and press Enter", id="picker-path")
+                yield Input(placeholder=_("…or type a scenario file's path and press Enter"), id="picker-path")
             yield Static("", id="picker-error")
-            hint = "↑↓ choose · Enter open · Tab to the path box · Esc close" if self.catalogue is None else "↑↓ choose · Enter open · Esc close"
+            hint = _("↑↓ choose · Enter open · Tab to the path box · Esc close") if self.catalogue is None else _("↑↓ choose · Enter open · Esc close")
             yield Label(hint, classes="dialog-hint")
         yield TooSmall()
 
@@ -85,7 +86,7 @@ class ScenarioCommands(Provider):
     def _commands(self):
         catalogue = getattr(self.app, "catalogue", None)
         # The file's name is part of the entry, so a search finds "lr-1" as well as a title word.
-        return [(f"Open scenario: {title} ({name})", name, textwrap.shorten(summary, 160, placeholder=" …"))
+        return [(_("Open scenario: {title} ({name})").format(title=title, name=name), name, textwrap.shorten(summary, 160, placeholder=" …"))
                 for name, title, summary in _openable(catalogue)]
 
     async def discover(self) -> Hits:
@@ -109,7 +110,7 @@ class ScenarioCommands(Provider):
         return open_it
 
 
-HELP = """\
+HELP = N_("""\
 [b]Stepping through training[/b]
   n or →      next step          p or ←     previous step (values come back exactly)
   space       play or pause      + / −      play faster / slower
@@ -130,6 +131,7 @@ HELP = """\
   s           the scenario's summary
   k           the quiz: the chapter's review questions and exercises checked by the engine
   ?           this help          q          quit
+  L           switch the interface language: English ⇄ 中文 (annlab --lang zh starts in Chinese)
 
 [b]The order of one epoch[/b]
   1. forward, layer by layer: the pre-activation h = a·W + b, then the activation a = f(h)
@@ -174,17 +176,17 @@ HELP = """\
   Softmax table   ↑/↓ choose a row; its bar chart is beside the table. Enter (or v) edits the
                   row's probabilities (or logits): its −ln p and the mean follow; w keeps the table.
   Galleries       ←/→ move the cursor x (shift for big steps); t changes the loss target.
-"""
+""")
 
 
 class HelpScreen(LabModal):
-    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "close")]
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", N_("close"))]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help", classes="dialog"):
-            yield Label("annlab: keys and what the panels mean", classes="dialog-title")
-            yield Static(HELP, id="help-text")
-            yield Label("Esc or ? to close · ↑↓ to scroll", classes="dialog-hint")
+            yield Label(_("annlab: keys and what the panels mean"), classes="dialog-title")
+            yield Static(_(HELP), id="help-text")
+            yield Label(_("Esc or ? to close · ↑↓ to scroll"), classes="dialog-hint")
         yield TooSmall()
 
     def on_mount(self) -> None:
@@ -192,7 +194,7 @@ class HelpScreen(LabModal):
 
 
 class SummaryScreen(LabModal):
-    BINDINGS = [Binding("escape,s,q", "dismiss", "close")]
+    BINDINGS = [Binding("escape,s,q", "dismiss", N_("close"))]
 
     def __init__(self, title: str, summary: str, path: Path):
         super().__init__()
@@ -201,6 +203,13 @@ class SummaryScreen(LabModal):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="summary", classes="dialog"):
             yield Label(self._title, classes="dialog-title", markup=False)
-            yield Static(" ".join(self._summary.split()) or "(this scenario has no summary)", markup=False)
-            yield Label(f"from {self._path} · Esc or s to close", classes="dialog-hint", markup=False)
+            yield Static(" ".join(self._summary.split()) or _("(this scenario has no summary)"), markup=False)
+            yield Label(_("from {path} · Esc or s to close").format(path=self._path), classes="dialog-hint", markup=False)
         yield TooSmall()
+
+    async def retranslate(self) -> None:
+        # The scenario's own text in the new language, where its file has one.
+        scenario = getattr(self.app, "scenario", None)
+        if scenario is not None:
+            self._title, self._summary = scenario.title, scenario.summary
+        await super().retranslate()
