@@ -7,11 +7,12 @@ import asyncio
 
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
+from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, Select, Static
 from textual.widgets._footer import FooterKey
 
-from annlab.language import _
+from annlab.language import N_, _
 from annlab.scenario.model import Scenario
 
 MIN_WIDTH, MIN_HEIGHT = 60, 20
@@ -49,8 +50,10 @@ class LabFooter(Footer):
 
     def compose(self) -> ComposeResult:
         for widget in super().compose():
-            if isinstance(widget, FooterKey) and widget.description:
-                widget.description = _(widget.description)
+            if isinstance(widget, FooterKey):
+                widget.description = _(widget.description) if widget.description else widget.description
+                if isinstance(widget.tooltip, str):
+                    widget.tooltip = _(widget.tooltip)
             yield widget
 
 
@@ -92,13 +95,20 @@ class LabScreen(Screen):
 class LabModal(ModalScreen):
     HORIZONTAL_BREAKPOINTS = HORIZONTAL
     VERTICAL_BREAKPOINTS = VERTICAL
+    # A modal screen hides the app's bindings: the language key works in pop-ups too (where a
+    # text field has the focus, the field takes the letter).
+    BINDINGS = [Binding("L", "app.switch_language", N_("switch language"), show=False)]
 
     async def retranslate(self) -> None:
         """Compose the pop-up again in the new language, keeping what the learner typed or
         chose in its fields (a pop-up keeps no other state in its widgets)."""
         typed = {box.id: box.value for box in self.query(Input).results(Input) if box.id}
         chosen = {box.id: box.value for box in self.query(Select).results(Select) if box.id}
+        focused = self.focused.id if self.focused is not None else None
         await self.recompose()
+        if focused is not None:
+            for widget in self.query(f"#{focused}"):
+                widget.focus()
         for box in self.query(Input).results(Input):
             if box.id in typed:
                 box.value = typed[box.id]

@@ -22,6 +22,18 @@ from annlab.playback.numbers import num
 from annlab.scenario.model import Scenario
 
 
+# The loss gallery's functions by their scenario names in English (as a file writes them), by
+# the chapter's words in Chinese. Activation names (sigmoid, tanh, …) are names in every language.
+LOSS_WORDS = {
+    "mse": N_("mse"), "mae": N_("mae"),
+    "binary-cross-entropy": N_("binary-cross-entropy"), "categorical-cross-entropy": N_("categorical-cross-entropy"),
+}
+
+
+def curve_words(name: str) -> str:
+    return _(LOSS_WORDS[name]) if name in LOSS_WORDS else name
+
+
 def nice_step(rough: float) -> float:
     """1, 2 or 5 times a power of ten, at most ``rough``: steps a learner can add up."""
     power = 10.0 ** np.floor(np.log10(rough))
@@ -71,7 +83,7 @@ class TableScreen(LabScreen):
         grid.add_column(_("target"), key="target")
         for c in t.classes:
             grid.add_column(Text(c), key=c)
-        grid.add_column("−ln p(target)", key="loss")
+        grid.add_column(_("−ln p(target)"), key="loss")
         for k, row in enumerate(t.rows):
             cells: list = [str(k + 1), Text(row.target)]
             for c, p in zip(t.classes, row.probabilities):
@@ -303,7 +315,7 @@ class GalleryScreen(LabScreen):
             value = num(float(at[0]), 5) if inside else _("only for {name} in (0, 1), where ln is defined").format(name=name)
             slope = num(float(at[1]), 5) if inside else "—"
             formula = curve.formula if self.losses else f"{curve.formula}\n{curve.derivative_formula}"
-            table.add_row(Text(curve.name, style="bold"), Text(formula), Text(value), Text(slope))
+            table.add_row(Text(curve_words(curve.name), style="bold"), Text(formula), Text(value), Text(slope))
         head = Text()
         if self.losses:
             head.append(_("Each loss for one prediction p against the target y = {target} (t: change the target).").format(target=num(g.target or 0)) + "\n", style="dim")
@@ -314,9 +326,9 @@ class GalleryScreen(LabScreen):
         self.query_one("#values", Static).update(Group(head, table))
         for curve in g.curves:
             chart = self.query_one(f"#chart-{curve.name}", FunctionChart)
-            lines = [(curve.name, curve.y), (_("slope") if self.losses else _("derivative"), curve.dy)]
+            lines = [(curve_words(curve.name), curve.y), (_("slope") if self.losses else _("derivative"), curve.dy)]
             finite = np.concatenate([curve.y[np.isfinite(curve.y)], curve.dy[np.isfinite(curve.dy)]])
             ylim = None
             if self.losses and finite.size:
                 ylim = (float(min(finite.min(), 0)), float(min(finite.max(), 10)))
-            chart.draw_function(f"{curve.name}: {curve.formula}", curve.x, lines, self.cursor, ylim)
+            chart.draw_function(f"{curve_words(curve.name)}: {curve.formula}", curve.x, lines, self.cursor, ylim)

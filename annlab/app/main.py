@@ -26,7 +26,7 @@ from annlab.scenario.model import Scenario
 # Textual's own words that a learner meets (the palette key in the footer, the command
 # palette's system commands), marked here so that the catalogue has them.
 TEXTUAL_WORDS = (
-    N_("palette"), N_("Search for commands…"),
+    N_("palette"), N_("Open the command palette"), N_("Search for commands…"),
     N_("Theme"), N_("Change the current theme"),
     N_("Quit"), N_("Quit the application as soon as possible"),
     N_("Keys"), N_("Hide the keys and widget help panel"), N_("Show help for the focused widget and a summary of available keys"),

@@ -421,7 +421,7 @@ class StepPanel(LabPanel):
             plus = gradient_of(p, (fd.weight_loss_plus, fd.bias_loss_plus))
             nudge = gradient_of(p, (fd.weight_nudges, fd.bias_nudges))
             digits = max(view.digits(), difference_digits(update.loss, plus))
-            lines.append(Text(f"∂C/∂{p.name} = (loss_plus − loss)/{view.n(step)} = ({num(plus, digits)} − {num(update.loss, digits)})/{view.n(step)}"
+            lines.append(Text(f"∂C/∂{p.name} = " + _("(loss_plus − loss)/{step}").format(step=view.n(step)) + f" = ({num(plus, digits)} − {num(update.loss, digits)})/{view.n(step)}"
                               f" = {view.n(grad)} · " + _("nudge really applied {nudge}").format(nudge=view.n(nudge))
                               + (_("  (rounded away: the weight is stuck)") if nudge == 0 else ""), style=self.paint("dim")))
         changed = sum(int(np.count_nonzero(a != b)) for a, b in zip(update.weights + update.biases, view.values.weights + view.values.biases))

@@ -75,7 +75,7 @@ class SettingsScreen(LabModal):
                 yield Select([("float32", "float32"), ("float64", "float64")], value=net.dtype, allow_blank=False, id="dtype")
             with Horizontal(classes="field"):
                 yield Label(_("backend"), classes="field-label")
-                yield Select([("auto", "auto"), ("numpy", "numpy"), ("cupy", "cupy")], value=self.backend_name, allow_blank=False, id="backend")
+                yield Select([(_("auto"), "auto"), ("numpy", "numpy"), ("cupy", "cupy")], value=self.backend_name, allow_blank=False, id="backend")
             yield Static("", id="settings-error")
             with Horizontal(classes="buttons"):
                 yield Button(_("Re-run"), variant="primary", id="apply")
