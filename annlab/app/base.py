@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Input, Select, Static
+from textual.widgets import Footer, Input, OptionList, Select, Static
 from textual.widgets._footer import FooterKey
 
 from annlab.language import N_, _
@@ -104,8 +104,12 @@ class LabModal(ModalScreen):
         chose in its fields (a pop-up keeps no other state in its widgets)."""
         typed = {box.id: box.value for box in self.query(Input).results(Input) if box.id}
         chosen = {box.id: box.value for box in self.query(Select).results(Select) if box.id}
+        highlighted = {box.id: box.highlighted for box in self.query(OptionList).results(OptionList) if box.id}
         focused = self.focused.id if self.focused is not None else None
         await self.recompose()
+        for box in self.query(OptionList).results(OptionList):
+            if highlighted.get(box.id) is not None:
+                box.highlighted = highlighted[box.id]
         if focused is not None:
             for widget in self.query(f"#{focused}"):
                 widget.focus()

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import textwrap
-
 from pathlib import Path
 
+from rich.cells import cell_len, get_character_cell_size
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -41,7 +40,7 @@ class PickerScreen(LabModal):
                 prompt.append(title, style="bold")
                 prompt.append(f"  ({name})\n", style="dim")
                 # Shortened at a word (the option list wraps it to the width at words too).
-                prompt.append(textwrap.shorten(summary, 240, placeholder=" …"), style="dim")
+                prompt.append(shorten(summary, 240), style="dim")
                 options.append(Option(prompt, id=name))
             yield OptionList(*options, id="picker-list")
             if self.catalogue is None:
@@ -71,6 +70,22 @@ class PickerScreen(LabModal):
             self.query_one("#picker-error", Static).update(Text(str(exc), style="bold red"))
 
 
+def shorten(text: str, cells: int, placeholder: str = " …") -> str:
+    """``text`` on one line in at most ``cells`` terminal cells, cut at a word where it has
+    spaces (as ``textwrap.shorten``) and between two characters where it has none: Chinese
+    writes no spaces between words, and its characters take two cells each."""
+    text = " ".join(text.split())
+    if cell_len(text) <= cells:
+        return text
+    room, used, end = cells - cell_len(placeholder), 0, 0
+    while end < len(text) and used + get_character_cell_size(text[end]) <= room:
+        used += get_character_cell_size(text[end])
+        end += 1
+    if text[end] != " " and text[end - 1].isascii() and text[end].isascii() and " " in text[:end]:
+        end = text.rindex(" ", 0, end)  # not inside a word of a spaced language
+    return text[:end].rstrip() + placeholder
+
+
 def _openable(catalogue) -> list[tuple[str, str, str]]:
     """(name, title, summary) of each scenario the picker offers: the bundled ones, or under
     ``annlab serve`` the class's catalogue."""
@@ -86,7 +101,7 @@ class ScenarioCommands(Provider):
     def _commands(self):
         catalogue = getattr(self.app, "catalogue", None)
         # The file's name is part of the entry, so a search finds "lr-1" as well as a title word.
-        return [(_("Open scenario: {title} ({name})").format(title=title, name=name), name, textwrap.shorten(summary, 160, placeholder=" …"))
+        return [(_("Open scenario: {title} ({name})").format(title=title, name=name), name, shorten(summary, 160))
                 for name, title, summary in _openable(catalogue)]
 
     async def discover(self) -> Hits:

@@ -17,7 +17,7 @@ from annlab.app import settle
 from annlab.app.base import TitleBar
 from annlab.app.boundary import BoundaryPanel
 from annlab.app.charts import BarChart, FunctionChart, LossChart, ParameterChart
-from annlab.app.dialogs import HELP, HelpScreen
+from annlab.app.dialogs import HELP, HelpScreen, shorten
 from annlab.app.keep import default_path
 from annlab.app.panels import ChainPanel, NetworkPanel, StepPanel
 from annlab.app.settings import SettingsScreen
@@ -245,3 +245,15 @@ def test_the_chinese_help_keeps_its_columns():
         return starts
 
     assert set(columns(chinese)) == set(columns(HELP)) == {14}
+
+
+def test_summaries_are_shortened_in_terminal_cells_also_without_spaces():
+    # English: exactly textwrap.shorten's cut at a word (the independent reference).
+    for entry in bundled_scenarios():
+        for cells in (30, 60, 160, 240):
+            assert shorten(entry.summary, cells) == textwrap.shorten(entry.summary, cells, placeholder=" …")
+    # Chinese has no spaces between words: textwrap would leave only the placeholder.
+    chinese = "本章的第一个前馈传播使用图中的权重没有偏差项" * 20
+    assert textwrap.shorten(chinese, 40, placeholder=" …") == "…"
+    short = shorten(chinese, 40)
+    assert short == chinese[:19] + " …" and cell_len(short) == 40
