@@ -11,6 +11,7 @@ from argparse import Namespace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from annlab.language import _
 from annlab.scenario.model import Scenario
 
 if TYPE_CHECKING:
@@ -49,10 +50,10 @@ def run_app(scenario: Scenario, args: Namespace) -> int:
 
     if not getattr(args, "headless", False):
         if getattr(args, "screenshot", None) is not None or getattr(args, "keys", ""):
-            return _fail("--keys and --screenshot work with --headless")
+            return _fail(_("--keys and --screenshot work with --headless"))
     screenshot = getattr(args, "screenshot", None)
     if screenshot is not None and Path(screenshot).exists() and not getattr(args, "force", False):
-        return _fail(f"{screenshot} exists; pass --force to overwrite it")
+        return _fail(_("{path} exists; pass --force to overwrite it").format(path=screenshot))
     try:
         app = create_app(scenario, backend_name=getattr(args, "backend", "auto") or "auto", catalogue=getattr(args, "catalogue", None))
     except BackendError as exc:
@@ -60,7 +61,7 @@ def run_app(scenario: Scenario, args: Namespace) -> int:
     theme = getattr(args, "theme", None)
     if theme:
         if theme not in app.available_themes:
-            return _fail(f"unknown theme {theme!r}; expected one of: {', '.join(sorted(app.available_themes))}")
+            return _fail(_("unknown theme {theme}; expected one of: {themes}").format(theme=repr(theme), themes=", ".join(sorted(app.available_themes))))
         app.theme = theme
     if not args.headless:
         app.run()
@@ -86,17 +87,17 @@ def run_headless(app: "AnnlabApp", size: tuple[int, int], keys: list[str], scree
         return app.return_code
     if screenshot is not None:
         if not isinstance(svg, str):
-            return _fail("the app ended before the screenshot was taken (a key quit it?)")
+            return _fail(_("the app ended before the screenshot was taken (a key quit it?)"))
         try:
             write_atomically(Path(screenshot), svg.encode("utf-8"), force=force)
         except ExportError as exc:
             return _fail(str(exc))
-        print(f"wrote {screenshot}", file=sys.stderr)
+        print(_("wrote {path}").format(path=screenshot), file=sys.stderr)
     return EXIT_OK
 
 
 async def settle(pilot) -> None:
     """Wait until training workers are done and their messages applied."""
-    for _ in range(3):
+    for _round in range(3):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()

@@ -14,6 +14,7 @@ from rich.text import Text
 from annlab.app.panels import LabPanel
 from annlab.app.view import View
 from annlab.engine.boundary import cell_of, class_grid, plane_bounds
+from annlab.language import _
 
 CLASS_STYLES = 6  # lab--class-0 … lab--class-5 in the stylesheet; more classes reuse them
 
@@ -32,10 +33,10 @@ class BoundaryPanel(LabPanel):
         # The parameters after this epoch's update once the update step is reached, else before.
         if view.step.kind == "update":
             weights, biases = view.update.weights, view.update.biases
-            when = f"after epoch {view.epoch:,}" + (f", batch {view.update_index + 1}" if view.batched else "")
+            when = (_("after epoch {epoch}, batch {batch}") if view.batched else _("after epoch {epoch}")).format(epoch=f"{view.epoch:,}", batch=view.update_index + 1)
         else:
             weights, biases = view.values.weights, view.values.biases
-            when = f"at the start of epoch {view.epoch:,}" + (f", batch {view.update_index + 1}" if view.batched else "")
+            when = (_("at the start of epoch {epoch}, batch {batch}") if view.batched else _("at the start of epoch {epoch}")).format(epoch=f"{view.epoch:,}", batch=view.update_index + 1)
         x_range, y_range = plane_bounds(inputs)
         grid = class_grid(s.activations, weights, biases, x_range, y_range, columns, rows)
         labels = targets.argmax(axis=1) if targets.shape[1] > 1 else (targets[:, 0] >= 0.5).astype(int)
@@ -62,8 +63,8 @@ class BoundaryPanel(LabPanel):
         predicted = grid_predictions(view, weights, biases)
         accuracy = float(np.mean(predicted == labels)) if labels.size else float("nan")
         letters = [class_letter(k) for k in range(max(2, int(targets.shape[1])))]
-        self.border_title = f"boundary: {' '.join(letters)} points, {' '.join(letters).lower()} regions"
-        text.append(f"{when}: {accuracy:.0%} of {labels.size} points in their class's region", style=self.paint("dim"))
+        self.border_title = _("boundary: {letters} points, {lower} regions").format(letters=" ".join(letters), lower=" ".join(letters).lower())
+        text.append(_("{when}: {share} of {points} points in their class's region").format(when=when, share=f"{accuracy:.0%}", points=labels.size), style=self.paint("dim"))
         return text
 
 

@@ -5,20 +5,34 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, VerticalScroll
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
-from annlab.app.base import LabScreen
+from annlab.app.base import LabFooter, LabScreen
 from annlab.app.charts import BarChart, FunctionChart
 from annlab.engine.backend import Backend
 from annlab.engine.tables import activation_at, loss_at
+from annlab.language import N_, _
 from annlab.training.runner import Training
 from annlab.playback.numbers import num
 from annlab.scenario.model import Scenario
+
+
+# The loss gallery's functions by their scenario names in English (as a file writes them), by
+# the chapter's words in Chinese. Activation names (sigmoid, tanh, …) are names in every language.
+LOSS_WORDS = {
+    "mse": N_("mse"), "mae": N_("mae"),
+    "binary-cross-entropy": N_("binary-cross-entropy"), "categorical-cross-entropy": N_("categorical-cross-entropy"),
+}
+
+
+def curve_words(name: str) -> str:
+    return _(LOSS_WORDS[name]) if name in LOSS_WORDS else name
 
 
 def nice_step(rough: float) -> float:
@@ -34,11 +48,11 @@ class TableScreen(LabScreen):
     mean, the explanation and the bar chart follow; w keeps the edited table as a file."""
 
     BINDINGS = [
-        Binding("n", "row(1)", "next row", show=False),
-        Binding("p", "row(-1)", "previous row", show=False),
-        Binding("v", "edit_row", "edit row"),
-        Binding("w", "keep", "keep table", show=False),
-        Binding("escape", "cancel_edit", "cancel", show=False),
+        Binding("n", "row(1)", N_("next row"), show=False),
+        Binding("p", "row(-1)", N_("previous row"), show=False),
+        Binding("v", "edit_row", N_("edit row")),
+        Binding("w", "keep", N_("keep table"), show=False),
+        Binding("escape", "cancel_edit", N_("cancel"), show=False),
     ]
 
     def __init__(self, scenario: Scenario, backend: Backend):
@@ -60,15 +74,15 @@ class TableScreen(LabScreen):
                 yield Input(id="table-edit-input")
             yield Static("", id="table-edit-error")
         yield from self.compose_small()
-        yield Footer()
+        yield LabFooter()
 
     def on_mount(self) -> None:
         self.title = self.scenario.title
         t = self.table
         grid = self.query_one(DataTable)
-        grid.border_title = "softmax outputs (each row sums to 1) and −ln p(target)"
-        grid.add_column("image", key="image")
-        grid.add_column("target", key="target")
+        grid.border_title = _("softmax outputs (each row sums to 1) and −ln p(target)")
+        grid.add_column(_("image"), key="image")
+        grid.add_column(_("target"), key="target")
         for c in t.classes:
             grid.add_column(Text(c), key=c)
         grid.add_column("−ln p", key="loss")  # of the target: the border title says so
@@ -77,11 +91,21 @@ class TableScreen(LabScreen):
             cells += [_probability_cell(p, c == row.target) for c, p in zip(t.classes, row.probabilities)]
             cells.append(Text(f"{row.loss:.4f}", justify="right"))
             grid.add_row(*cells, key=str(k))
-        grid.add_row("", Text("mean", style="bold"), *([""] * len(t.classes)), Text(f"{t.mean_loss:.4f}", style="bold", justify="right"), key="mean")
+        grid.add_row("", Text(_("mean"), style="bold"), *([""] * len(t.classes)), Text(f"{t.mean_loss:.4f}", style="bold", justify="right"), key="mean")
         self.editing: int | None = None  # the row being edited
         self.query_one("#table-edit").display = False
         grid.focus()
         self._explain(0)
+
+    async def retranslate(self) -> None:
+        """After a language switch: the same table (edits included) and row, in new words.
+        (A DataTable's column labels are fixed once added: compose it again.)"""
+        row = self.query_one(DataTable).cursor_row
+        await self.recompose()
+        self.on_mount()
+        self.query_one(DataTable).move_cursor(row=row)
+        self._explain(row)
+        super().retranslate()
 
     # -- editing a row ---------------------------------------------------------------------
 
@@ -98,13 +122,16 @@ class TableScreen(LabScreen):
         assert spec is not None
         index = self.query_one(DataTable).cursor_row
         if index >= len(self.table.rows):
-            self.notify("The mean follows the rows: choose an image's row to edit.")
+            self.notify(_("The mean follows the rows: choose an image's row to edit."))
             return
         self.editing = index
         values = getattr(spec, self._edited_values)[index]
         what = self._edited_values
-        rule = "from 0 to 1, summing to 1" if what == "probabilities" else "any finite numbers; softmax turns them into probabilities"
-        self.query_one("#table-edit-label", Label).update(f"image {index + 1}'s {what} ({', '.join(spec.classes)}; {rule}):")
+        if what == "probabilities":
+            label = _("image {image}'s probabilities ({classes}; from 0 to 1, summing to 1):")
+        else:
+            label = _("image {image}'s logits ({classes}; any finite numbers; softmax turns them into probabilities):")
+        self.query_one("#table-edit-label", Label).update(label.format(image=index + 1, classes=", ".join(spec.classes)))
         box = self.query_one("#table-edit-input", Input)
         box.value = ", ".join(repr(float(v)) for v in values)
         self.query_one("#table-edit").display = True
@@ -167,7 +194,7 @@ class TableScreen(LabScreen):
         from annlab.app.keep import NOT_UNDER_SERVE, KeepScreen, may_write_files
 
         if not may_write_files(self.app):
-            self.notify(NOT_UNDER_SERVE, severity="warning")
+            self.notify(_(NOT_UNDER_SERVE), severity="warning")
             return
         self.app.push_screen(KeepScreen(self.scenario))
 
@@ -186,32 +213,32 @@ class TableScreen(LabScreen):
     def _explain(self, index: int) -> None:
         t = self.table
         if index >= len(t.rows):  # the mean row
-            text = Text(f"The table's loss is the mean of the rows' losses: "
-                        f"({' + '.join(f'{r.loss:.4f}' for r in t.rows)}) / {len(t.rows)} = {t.mean_loss:.4f}")
+            text = Text(_("The table's loss is the mean of the rows' losses: {sum} = {mean}").format(
+                sum=f"({' + '.join(f'{r.loss:.4f}' for r in t.rows)}) / {len(t.rows)}", mean=f"{t.mean_loss:.4f}"))
             self.query_one("#explain", Static).update(text)
             return
         row = t.rows[index]
         target = t.classes.index(row.target)
         p = float(row.probabilities[target])
-        self.query_one(BarChart).draw_bars(f"image {index + 1}: p per class", list(t.classes),
+        self.query_one(BarChart).draw_bars(_("image {image}: p per class").format(image=index + 1), list(t.classes),
                                            [float(v) for v in row.probabilities], target)
         text = Text()
-        text.append(f"Image {index + 1}, target {row.target}: ", style="bold")
-        text.append(f"p({row.target}) = {p:.4f}, so its loss is −ln {p:.4f} = {row.loss:.4f}.\n")
-        text.append(f"The row sums to {float(row.probabilities.sum()):.4f}. ")
+        text.append(_("Image {image}, target {target}: ").format(image=index + 1, target=row.target), style="bold")
+        text.append(_("p({target}) = {p}, so its loss is −ln {p} = {loss}.").format(target=row.target, p=f"{p:.4f}", loss=f"{row.loss:.4f}") + "\n")
+        text.append(_("The row sums to {total}. ").format(total=f"{float(row.probabilities.sum()):.4f}"))
         if row.logits is not None:
-            text.append(f"Logits {', '.join(num(v, 4) for v in row.logits)} → softmax e^hi/Σe^hj. ")
+            text.append(_("Logits {logits} → softmax e^hi/Σe^hj. ").format(logits=", ".join(num(v, 4) for v in row.logits)))
         best = int(np.argmax(row.probabilities))
         if best == target and p >= 0.8:
-            text.append("Confident and right: a small loss.")
+            text.append(_("Confident and right: a small loss."))
         elif best == target:
-            text.append("Right but unsure: a moderate loss.")
+            text.append(_("Right but unsure: a moderate loss."))
         elif np.isclose(row.probabilities, row.probabilities[0]).all():
-            text.append(f"No idea at all: every class gets 1/{len(t.classes)}, the loss is ln {len(t.classes)}.")
+            text.append(_("No idea at all: every class gets 1/{classes}, the loss is ln {classes}.").format(classes=len(t.classes)))
         else:
-            text.append(f"Wrong: the network prefers {t.classes[best]} ({float(row.probabilities[best]):.4f}); "
-                        f"the less it gives the target, the larger −ln p grows.")
-        text.append(f"\nCategorical cross-entropy of the table = mean of the rows' losses = {t.mean_loss:.4f}.", style="dim")
+            text.append(_("Wrong: the network prefers {best} ({p}); the less it gives the target, the larger −ln p grows.").format(
+                best=t.classes[best], p=f"{float(row.probabilities[best]):.4f}"))
+        text.append("\n" + _("Categorical cross-entropy of the table = mean of the rows' losses = {mean}.").format(mean=f"{t.mean_loss:.4f}"), style="dim")
         self.query_one("#explain", Static).update(text)
 
 
@@ -229,11 +256,11 @@ class GalleryScreen(LabScreen):
     """Each function plotted over its range, with the values at a movable cursor."""
 
     BINDINGS = [
-        Binding("right,n", "move(1)", "cursor →", priority=True),
-        Binding("left,p", "move(-1)", "cursor ←", priority=True),
-        Binding("shift+right,N", "move(10)", "big step →", show=False, priority=True),
-        Binding("shift+left,P", "move(-10)", "big step ←", show=False, priority=True),
-        Binding("t", "target", "loss target", show=False),
+        Binding("right,n", "move(1)", N_("cursor →"), priority=True),
+        Binding("left,p", "move(-1)", N_("cursor ←"), priority=True),
+        Binding("shift+right,N", "move(10)", N_("big step →"), show=False, priority=True),
+        Binding("shift+left,P", "move(-10)", N_("big step ←"), show=False, priority=True),
+        Binding("t", "target", N_("loss target"), show=False),
     ]
 
     def __init__(self, scenario: Scenario, backend: Backend):
@@ -260,12 +287,17 @@ class GalleryScreen(LabScreen):
                 for curve in self.gallery.curves:
                     yield FunctionChart(id=f"chart-{curve.name}", classes="chart")
         yield from self.compose_small()
-        yield Footer()
+        yield LabFooter()
 
     def on_mount(self) -> None:
         self.title = self.scenario.title
-        self.query_one("#values").border_title = "values at the cursor (← → to move)"
+        self.query_one("#values").border_title = _("values at the cursor (← → to move)")
         self.query_one("#body").focus()
+        self._draw()
+
+    def retranslate(self) -> None:
+        super().retranslate()
+        self.query_one("#values").border_title = _("values at the cursor (← → to move)")
         self._draw()
 
     def action_move(self, steps: int) -> None:
@@ -287,10 +319,10 @@ class GalleryScreen(LabScreen):
         g = self.gallery
         name = "p" if self.losses else "x"
         table = Table(box=None, padding=(0, 2, 0, 0), expand=False)
-        # Names are never cut (the longest, categorical-cross-entropy, sets the column); the
-        # formulas wrap, and the numbers are short.
-        table.add_column("function", no_wrap=True, min_width=max(len(curve.name) for curve in g.curves))
-        for col in ("formula", f"value at {name} = {num(self.cursor, 4)}", "slope there"):
+        # Names are never cut (the longest sets the column); the formulas wrap, and the
+        # numbers are short.
+        table.add_column(_("function"), no_wrap=True, min_width=max(cell_len(curve_words(curve.name)) for curve in g.curves))
+        for col in (_("formula"), _("value at {name} = {x}").format(name=name, x=num(self.cursor, 4)), _("slope there")):
             table.add_column(col, no_wrap=False)
         for curve in g.curves:
             # Exact values at the cursor (not read off the plotted points).
@@ -299,23 +331,23 @@ class GalleryScreen(LabScreen):
                 at = loss_at(curve.name, np.array(self.cursor), g.target or 0.0)
             else:
                 at = activation_at(curve.name, np.array(self.cursor))
-            value = num(float(at[0]), 5) if inside else f"only for {name} in (0, 1), where ln is defined"
+            value = num(float(at[0]), 5) if inside else _("only for {name} in (0, 1), where ln is defined").format(name=name)
             slope = num(float(at[1]), 5) if inside else "—"
             formula = curve.formula if self.losses else f"{curve.formula}\n{curve.derivative_formula}"
-            table.add_row(Text(curve.name, style="bold"), Text(formula), Text(value), Text(slope))
+            table.add_row(Text(curve_words(curve.name), style="bold"), Text(formula), Text(value), Text(slope))
         head = Text()
         if self.losses:
-            head.append(f"Each loss for one prediction p against the target y = {num(g.target or 0)} (t: change the target).\n", style="dim")
+            head.append(_("Each loss for one prediction p against the target y = {target} (t: change the target).").format(target=num(g.target or 0)) + "\n", style="dim")
         else:
-            head.append("Each activation a = f(h) and its derivative f'(h), the factor ∂a/∂h the chain rule multiplies in.\n", style="dim")
+            head.append(_("Each activation a = f(h) and its derivative f'(h), the factor ∂a/∂h the chain rule multiplies in.") + "\n", style="dim")
         from rich.console import Group
 
         self.query_one("#values", Static).update(Group(head, table))
         for curve in g.curves:
             chart = self.query_one(f"#chart-{curve.name}", FunctionChart)
-            lines = [(curve.name, curve.y), ("slope" if self.losses else "derivative", curve.dy)]
+            lines = [(curve_words(curve.name), curve.y), (_("slope") if self.losses else _("derivative"), curve.dy)]
             finite = np.concatenate([curve.y[np.isfinite(curve.y)], curve.dy[np.isfinite(curve.dy)]])
             ylim = None
             if self.losses and finite.size:
                 ylim = (float(min(finite.min(), 0)), float(min(finite.max(), 10)))
-            chart.draw_function(f"{curve.name}: {curve.formula}", curve.x, lines, self.cursor, ylim)
+            chart.draw_function(f"{curve_words(curve.name)}: {curve.formula}", curve.x, lines, self.cursor, ylim)

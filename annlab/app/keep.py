@@ -14,10 +14,12 @@ from textual.widgets import Button, Input, Label, Static
 
 from annlab.app.base import LabModal, TooSmall
 from annlab.errors import ExportError
+from annlab.language import N_, _
 from annlab.scenario.model import Scenario
 
 # Under `annlab serve` the file would land on the teacher's machine, not the learner's.
-NOT_UNDER_SERVE = "Experiments are not written to files in the browser lab: the file would land on the server, not your computer. Run annlab on your own machine to keep one."
+# (Marked N_ and translated where shown: _(NOT_UNDER_SERVE).)
+NOT_UNDER_SERVE = N_("Experiments are not written to files in the browser lab: the file would land on the server, not your computer. Run annlab on your own machine to keep one.")
 
 
 def may_write_files(app) -> bool:
@@ -38,7 +40,7 @@ def default_path(scenario: Scenario, folder: Path = Path(".")) -> Path:
 
 
 class KeepScreen(LabModal):
-    BINDINGS = [Binding("escape", "dismiss", "cancel")]
+    BINDINGS = [Binding("escape", "dismiss", N_("cancel"))]
 
     def __init__(self, scenario: Scenario):
         super().__init__()
@@ -47,16 +49,16 @@ class KeepScreen(LabModal):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="keep", classes="dialog"):
-            yield Label("Keep this experiment as a scenario file", classes="dialog-title")
-            yield Static("The data, the initial weights and every setting on screen, number for number: open the file with annlab FILE, "
-                         "or read and edit it in any text editor.", classes="dialog-hint")
+            yield Label(_("Keep this experiment as a scenario file"), classes="dialog-title")
+            yield Static(_("The data, the initial weights and every setting on screen, number for number: open the file with annlab FILE, "
+                           "or read and edit it in any text editor."), classes="dialog-hint")
             with Horizontal(classes="field"):
-                yield Label("file", classes="field-label")
+                yield Label(_("file"), classes="field-label")
                 yield Input(str(default_path(self.scenario)), id="keep-path")
             yield Static("", id="keep-error")
             with Horizontal(classes="buttons"):
-                yield Button("Write", variant="primary", id="keep-write")
-                yield Button("Cancel", id="keep-cancel")
+                yield Button(_("Write"), variant="primary", id="keep-write")
+                yield Button(_("Cancel"), id="keep-cancel")
         yield TooSmall()
 
     def on_mount(self) -> None:
@@ -80,14 +82,14 @@ class KeepScreen(LabModal):
 
         typed = self.query_one("#keep-path", Input).value.strip()
         if not typed:
-            self._say("Type a file name, e.g. my-experiment.toml", error=True)
+            self._say(_("Type a file name, e.g. my-experiment.toml"), error=True)
             return
         path = self._path()
         force = self.confirming == path
         if path.is_file() and not force:
             self.confirming = path
-            self._say(f"{path} exists: press Enter (or Write) again to replace it, or type another name.", error=True)
-            self.query_one("#keep-write", Button).label = "Replace"
+            self._say(_("{path} exists: press Enter (or Write) again to replace it, or type another name.").format(path=path), error=True)
+            self.query_one("#keep-write", Button).label = _("Replace")
             return
         try:
             write_scenario(self.scenario, path, force=force)
@@ -95,7 +97,7 @@ class KeepScreen(LabModal):
             self._say(str(exc), error=True)
             return
         self.dismiss()
-        self.app.notify(f"Kept in {path}: open it with  annlab {path}", title="Experiment written")
+        self.app.notify(_("Kept in {path}: open it with  annlab {path}").format(path=path), title=_("Experiment written"))
 
     def _path(self) -> Path:
         return Path(self.query_one("#keep-path", Input).value.strip()).expanduser()
@@ -103,4 +105,4 @@ class KeepScreen(LabModal):
     def _say(self, message: str, error: bool = False) -> None:
         self.query_one("#keep-error", Static).update(Text(message, style="bold red" if error else ""))
         if not message:
-            self.query_one("#keep-write", Button).label = "Write"
+            self.query_one("#keep-write", Button).label = _("Write")

@@ -16,9 +16,24 @@ from textual.widgets import OptionList
 
 from annlab.app.dialogs import HelpScreen, PickerScreen, ScenarioCommands, SummaryScreen
 from annlab.app.steps import Cursor
+from annlab import language
+from annlab.language import N_, _
 from annlab.training.runner import choose_backend
 from annlab.scenario.kinds import KINDS, resolve
 from annlab.scenario.model import Scenario
+
+
+# Textual's own words that a learner meets (the palette key in the footer, the command
+# palette's system commands), marked here so that the catalogue has them.
+TEXTUAL_WORDS = (
+    N_("palette"), N_("Open the command palette"), N_("Search for commands…"),
+    N_("Theme"), N_("Change the current theme"),
+    N_("Quit"), N_("Quit the application as soon as possible"),
+    N_("Keys"), N_("Hide the keys and widget help panel"), N_("Show help for the focused widget and a summary of available keys"),
+    N_("Minimize"), N_("Minimize the widget and restore to normal size"),
+    N_("Maximize"), N_("Maximize the focused widget"),
+    N_("Screenshot"), N_("Save an SVG 'screenshot' of the current screen"),
+)
 
 
 def screen_for(scenario: Scenario, backend_name: str = "auto") -> Screen:
@@ -84,11 +99,14 @@ class AnnlabApp(App):
     ENABLE_COMMAND_PALETTE = True
     COMMANDS = App.COMMANDS | {ScenarioCommands}
     BINDINGS = [
-        Binding("o", "open", "open", show=False),
-        Binding("s", "summary", "summary"),
-        Binding("k", "quiz", "quiz", show=False),
-        Binding("question_mark", "help", "help"),
-        Binding("q", "quit", "quit"),
+        Binding("o", "open", N_("open"), show=False),
+        Binding("s", "summary", N_("summary")),
+        Binding("k", "quiz", N_("quiz"), show=False),
+        Binding("question_mark", "help", N_("help")),
+        # English ⇄ Chinese while the app runs (the help, the palette and the README name it;
+        # not in the footer, which must fit 80 columns).
+        Binding("L", "switch_language", N_("switch language"), show=False),
+        Binding("q", "quit", N_("quit")),
     ]
 
     def __init__(self, scenario: Scenario, backend_name: str = "auto", theme: str | None = None, catalogue=None):
@@ -151,12 +169,25 @@ class AnnlabApp(App):
         return await super().run_action(action, default_namespace)
 
     def get_system_commands(self, screen: Screen):
-        yield from super().get_system_commands(screen)
-        yield SystemCommand("Quiz", "The chapter's review questions and exercises checked by the engine (k)", self.action_quiz)
+        for command in super().get_system_commands(screen):
+            yield command._replace(title=_(command.title), help=_(command.help))
+        yield SystemCommand(_("Quiz"), _("The chapter's review questions and exercises checked by the engine (k)"), self.action_quiz)
+        yield SystemCommand(_("Switch language (English ⇄ 中文)"), _("The interface language, at once, keeping your place (L); --lang zh starts in Chinese"), self.action_switch_language)
 
     def action_command_palette(self) -> None:
         if self.use_command_palette and not CommandPalette.is_open(self):
-            self.push_screen(SafeCommandPalette(id="--command-palette"))
+            self.push_screen(SafeCommandPalette(placeholder=_("Search for commands…"), id="--command-palette"))
+
+    async def action_switch_language(self) -> None:
+        """English ⇄ Chinese while the app runs: every screen on the stack redraws its words
+        (the lab under a pop-up too), and keeps the learner's place."""
+        language.use("zh" if language.current() == "en" else "en")
+        for screen in list(self.screen_stack):
+            retranslate = getattr(screen, "retranslate", None)
+            if retranslate is not None:
+                result = retranslate()
+                if result is not None:
+                    await result
 
     def action_open(self) -> None:
         if not isinstance(self.screen, PickerScreen):

@@ -13,6 +13,7 @@ classes so that every theme gets readable ones:
 from __future__ import annotations
 
 import numpy as np
+from rich.cells import cell_len
 from rich.console import Group
 from rich.style import Style
 from rich.table import Table
@@ -24,6 +25,7 @@ from annlab.app.view import View
 from annlab.engine.activations import ACTIVATIONS
 from annlab.engine.chain import bias_name, chapter_name, unit_name, weight_name
 from annlab.engine.losses import LOSSES
+from annlab.language import _
 from annlab.playback.numbers import difference_digits, num
 from annlab.playback.updates import previous_state, update_lines, why
 
@@ -38,8 +40,9 @@ MIN_CELL = 7  # the shortest any number can be ("-5e-324"): a narrower cell woul
 def point_words(view: View, point: int) -> str:
     """Which data point the values are for: in a mini-batch, its place in the batch and in the data."""
     if not view.batched:
-        return f"data point {point + 1} of {view.point_count()}"
-    return f"batch {view.update_index + 1}'s point {point + 1} of {view.point_count()} (data point {view.data_point(point) + 1})"
+        return _("data point {point} of {points}").format(point=point + 1, points=view.point_count())
+    return _("batch {batch}'s point {point} of {points} (data point {index})").format(
+        batch=view.update_index + 1, point=point + 1, points=view.point_count(), index=view.data_point(point) + 1)
 
 
 class LabPanel(Static):
@@ -105,14 +108,14 @@ class NetworkPanel(LabPanel):
         room = self.content_width() - gap * (len(sizes) - 1)
         # The inputs' column takes what its values need; the layers share the rest.
         inputs = view.values.inputs[point, :MAX_UNITS]
-        needed = max([len("inputs")] + [len(unit_name("a", 0, i, sizes)) + 1 + len(view.n(v)) for i, v in enumerate(inputs)])
+        needed = max([cell_len(_("inputs"))] + [len(unit_name("a", 0, i, sizes)) + 1 + len(view.n(v)) for i, v in enumerate(inputs)])
         first = min(needed, room // len(sizes))
         budget = max(10, (room - first) // (len(sizes) - 1))
         table = Table(box=None, padding=(0, gap, 0, 0), show_edge=False, expand=False)
-        table.add_column(Text("inputs", style=self.paint("label")), overflow="fold", max_width=max(first, 8))
+        table.add_column(Text(_("inputs"), style=self.paint("label")), overflow="fold", max_width=max(first, 8))
         for l in range(1, len(sizes)):
             name = view.session.activations[l - 1]
-            table.add_column(Text(f"layer {l} · {name}", style=self.paint("label")), overflow="fold", max_width=budget)
+            table.add_column(Text(_("layer {layer} · {activation}").format(layer=l, activation=name), style=self.paint("label")), overflow="fold", max_width=budget)
         rows = max(min(s, MAX_UNITS) for s in sizes)
         # The target and the loss sit under the output nodes (in an empty row when there is one).
         y = view.values.targets[point]
@@ -134,10 +137,10 @@ class NetworkPanel(LabPanel):
                     cells.append(self._draw_node(view, l, r, point, max(first, 8) if l == 0 else budget))
             table.add_row(*cells)
         if any(s > MAX_UNITS for s in sizes):
-            table.add_row(*[Text(f"… {s - MAX_UNITS} more", style=self.paint("dim")) if s > MAX_UNITS else Text("") for s in sizes])
+            table.add_row(*[Text(_("… {count} more").format(count=s - MAX_UNITS), style=self.paint("dim")) if s > MAX_UNITS else Text("") for s in sizes])
         if view.point_count() == 1:
             return table
-        return Group(Text(f"values for {point_words(view, point)} (d: next)", style=self.paint("label")), table)
+        return Group(Text(_("values for {point} (d: next)").format(point=point_words(view, point)), style=self.paint("label")), table)
 
     def _draw_node(self, view: View, layer: int, unit: int, point: int, budget: int) -> Text:
         sizes = _sizes(view)
@@ -180,12 +183,12 @@ class NetworkPanel(LabPanel):
     def _draw_weights(self, view: View):
         sizes = _sizes(view)
         blocks = [self._draw_matrix(view, l, self._cell_width(view, l)) for l in range(1, len(sizes))]
-        legend = Text("weights: value", style=self.paint("label"))
+        legend = Text(_("weights: value"), style=self.paint("label"))
         if any(view.backward_done(l) for l in range(1, len(sizes))):
-            how = " (the update's: finite differences)" if view.run.gradient == "finite-difference" else ""
+            how = _(" (the update's: finite differences)") if view.run.gradient == "finite-difference" else ""
             legend.append(f", ∂C/∂W{how}", style=self.paint("backward"))
         if view.step.kind == "update":
-            legend.append(", → after the update", style=self.paint("backward"))
+            legend.append(_(", → after the update"), style=self.paint("backward"))
         return Group(legend, self._arrange(view, blocks))
 
     def _natural_cell_width(self, view: View) -> int:
@@ -208,7 +211,7 @@ class NetworkPanel(LabPanel):
         if wanted > self.content_width():
             return Group(*blocks)
         outer = Table(box=None, padding=(0, 3, 0, 0), show_header=False, expand=False)
-        for _ in blocks:
+        for _block in blocks:
             outer.add_column(no_wrap=True)
         outer.add_row(*blocks)
         return outer
@@ -281,12 +284,12 @@ class StepPanel(LabPanel):
     def draw(self, view: View):
         s = view.step
         head = Text()
-        head.append(f"Epoch {view.epoch:,}", style=self.paint("label"))
+        head.append(_("Epoch {epoch}").format(epoch=f"{view.epoch:,}"), style=self.paint("label"))
         if view.batched:
-            head.append(f" · batch {view.update_index + 1} of {view.updates}", style=self.paint("label"))
+            head.append(_(" · batch {batch} of {batches}").format(batch=view.update_index + 1, batches=view.updates), style=self.paint("label"))
         head.append(f" · {_step_title(view)}", style=self.paint("backward" if s.phase == "backward" else "forward"))
         if view.point_count() > 1 and s.kind in ("pre", "act", "back"):
-            head.append(f" · {point_words(view, view.point)} (d: next)", style=self.paint("dim"))
+            head.append(" · " + _("{point} (d: next)").format(point=point_words(view, view.point)), style=self.paint("dim"))
         body = {
             "start": self._draw_start,
             "pre": self._draw_pre,
@@ -300,23 +303,25 @@ class StepPanel(LabPanel):
     def _draw_start(self, view: View) -> list:
         x = view.values.inputs[view.point]
         y = view.values.targets[view.point]
-        where = f"the start of epoch {view.epoch:,}" if view.update_index == 0 else f"batch {view.update_index}'s update"
         lines = [
-            Text(f"The parameters after {where} are in the weight tables (W, b)." if view.update_index else
-                 f"The parameters at {where} are in the weight tables (W, b)."),
+            Text(_("The parameters after batch {batch}'s update are in the weight tables (W, b).").format(batch=view.update_index) if view.update_index else
+                 _("The parameters at the start of epoch {epoch} are in the weight tables (W, b).").format(epoch=f"{view.epoch:,}")),
         ]
         if view.batched:
             indices = view.update.indices
-            shown = ", ".join(str(int(i) + 1) for i in indices[:10]) + (f" and {indices.size - 10} more" if indices.size > 10 else "")
-            lines.append(Text(f"Batch {view.update_index + 1} of {view.updates} (epoch {view.epoch:,} shuffles the data, then updates once per batch): "
-                              f"data points {shown}."))
+            shown = ", ".join(str(int(i) + 1) for i in indices[:10])
+            if indices.size > 10:
+                shown = _("{points} and {count} more").format(points=shown, count=indices.size - 10)
+            lines.append(Text(_("Batch {batch} of {batches} (epoch {epoch} shuffles the data, then updates once per batch): data points {points}.").format(
+                batch=view.update_index + 1, batches=view.updates, epoch=f"{view.epoch:,}", points=shown)))
+        point = point_words(view, view.point)
         lines += [
-            Text(f"{point_words(view, view.point).capitalize()}: x = ({', '.join(view.n(v) for v in x[:8])}"
+            Text(f"{point[:1].upper()}{point[1:]}: x = ({', '.join(view.n(v) for v in x[:8])}"
                  f"{', …' if x.size > 8 else ''}), y = ({', '.join(view.n(v) for v in y[:8])})"),
-            Text("Next: the forward pass, one layer at a time.", style=self.paint("dim")),
+            Text(_("Next: the forward pass, one layer at a time."), style=self.paint("dim")),
         ]
         if view.epoch == 1 and view.update_index == 0:
-            lines.insert(0, Text(f"Initial parameters: {view.session.scenario.network.origin}.", style=self.paint("dim")))  # type: ignore[union-attr]
+            lines.insert(0, Text(_("Initial parameters: {origin}.").format(origin=view.session.scenario.network.origin), style=self.paint("dim")))  # type: ignore[union-attr]
         return lines
 
     def _draw_pre(self, view: View) -> list:
@@ -325,7 +330,7 @@ class StepPanel(LabPanel):
         below = view.below(l)[view.point]
         w, b = view.values.weights[l - 1], view.values.biases[l - 1]
         h = view.values.layers[l - 1].pre_activation[view.point]
-        lines = [Text(f"h{l} = a{l - 1}·W{l} + b{l}: each unit sums its inputs times their weights, plus its bias", style=self.paint("dim"))]
+        lines = [Text(_("h{l} = a{below}·W{l} + b{l}: each unit sums its inputs times their weights, plus its bias").format(l=l, below=l - 1), style=self.paint("dim"))]
         for j in _shown(sizes[l], MAX_UNITS):
             name = unit_name("h", l, j, sizes)
             n_in = sizes[l - 1]
@@ -333,14 +338,14 @@ class StepPanel(LabPanel):
                 symbols = " + ".join(f"{unit_name('a', l - 1, i, sizes)}·{weight_name(l, i, j)}" for i in range(n_in))
                 numbers = " + ".join(f"{view.signed(below[i])}·{view.signed(w[i, j])}" for i in range(n_in))
             else:
-                symbols = f"Σ over {n_in} inputs of a·W{l}[i,{j + 1}]"
+                symbols = _("Σ over {inputs} inputs of a·W{l}[i,{j}]").format(inputs=n_in, l=l, j=j + 1)
                 numbers = " + ".join(f"{view.signed(below[i])}·{view.signed(w[i, j])}" for i in range(2)) + " + …"
             line = Text(f"{name} = {symbols} + {bias_name(l, j)}\n", style=self.paint("label"))
             line.append(" " * len(name) + f" = {numbers} + {view.signed(b[j])} = ")
             line.append(view.n(h[j]), style=self.paint("current"))
             lines.append(line)
         if sizes[l] > MAX_UNITS:
-            lines.append(Text(f"… and {sizes[l] - MAX_UNITS} more units, the same way", style=self.paint("dim")))
+            lines.append(Text(_("… and {count} more units, the same way").format(count=sizes[l] - MAX_UNITS), style=self.paint("dim")))
         return lines
 
     def _draw_act(self, view: View) -> list:
@@ -361,7 +366,7 @@ class StepPanel(LabPanel):
             line.append(view.n(values.activation[view.point, j]), style=self.paint("current"))
             lines.append(line)
         if sizes[l] > MAX_UNITS:
-            lines.append(Text(f"… and {sizes[l] - MAX_UNITS} more units", style=self.paint("dim")))
+            lines.append(Text(_("… and {count} more units").format(count=sizes[l] - MAX_UNITS), style=self.paint("dim")))
         return lines
 
     def _draw_loss(self, view: View) -> list:
@@ -370,19 +375,21 @@ class StepPanel(LabPanel):
         m = loss.m(p.predictions)
         lines = [Text(loss.formula, style=self.paint("dim"))]
         if view.batched:
-            lines.append(Text(f"on batch {view.update_index + 1}'s {p.inputs.shape[0]} data points (the update's own loss); "
-                              f"the epoch's loss, all the data before its first update: {view.n(view.record.loss)}", style=self.paint("dim")))
+            lines.append(Text(_("on batch {batch}'s {points} data points (the update's own loss); "
+                                "the epoch's loss, all the data before its first update: {loss}").format(
+                batch=view.update_index + 1, points=p.inputs.shape[0], loss=view.n(view.record.loss)), style=self.paint("dim")))
         pairs = ", ".join(
             f"({', '.join(view.n(v) for v in p.predictions[k][:4])} vs {', '.join(view.n(v) for v in p.targets[k][:4])})"
             for k in range(min(3, p.predictions.shape[0]))
         )
-        more = f", … {p.predictions.shape[0] - 3} more" if p.predictions.shape[0] > 3 else ""
+        more = _(", … {count} more").format(count=p.predictions.shape[0] - 3) if p.predictions.shape[0] > 3 else ""
         lines.append(Text(f"ŷ vs y: {pairs}{more}"))
         if view.session.loss_name == "mse" and p.predictions.size <= 4:
             terms = " + ".join(f"({view.n(a)} − {view.n(b)})²" for a, b in zip(p.predictions.reshape(-1), p.targets.reshape(-1)))
             line = Text(f"C = (1/{m})·[{terms}] = ")
         else:
-            line = Text(f"C (m = {m} {'data points' if loss.mean_over_rows else 'values'}) = ")
+            counted = _("data points") if loss.mean_over_rows else _("values")
+            line = Text(_("C (m = {m} {counted}) = ").format(m=m, counted=counted))
         line.append(view.n(p.loss), style=self.paint("current"))
         lines.append(line)
         return lines
@@ -401,7 +408,7 @@ class StepPanel(LabPanel):
                 if ACTIVATIONS[activation].elementwise:
                     line = Text(f"∂C/∂{a} = {LOSSES[view.session.loss_name].gradient_formula} = {view.n(values.upstream[pt, j])}")
                 else:
-                    line = Text(f"∂C/∂{h} = softmax with the loss, (p − y)/m = ")
+                    line = Text(_("∂C/∂{h} = softmax with the loss, (p − y)/m = ").format(h=h))
                     line.append(view.n(values.delta[pt, j]), style=self.paint("current"))
                     lines.append(line)
                     continue
@@ -416,12 +423,13 @@ class StepPanel(LabPanel):
             d.append(view.n(values.delta[pt, j]), style=self.paint("current"))
             lines.append(d)
         if sizes[l] > len(units):
-            lines.append(Text(f"… and {sizes[l] - len(units)} more units (their ∂C/∂h are in the network panel)", style=self.paint("dim")))
+            lines.append(Text(_("… and {count} more units (their ∂C/∂h are in the network panel)").format(count=sizes[l] - len(units)), style=self.paint("dim")))
         m = view.point_count()
         src = unit_name("a", l - 1, 0, sizes)
-        g = Text(f"∂C/∂W{l}[i,j] = {'Σ over the ' + str(m) + ' data points of ' if m > 1 else ''}a{l - 1},i·∂C/∂h{l},j", style=self.paint("dim"))
+        over = _("Σ over the {points} data points of ").format(points=m) if m > 1 else ""
+        g = Text(f"∂C/∂W{l}[i,j] = {over}a{l - 1},i·∂C/∂h{l},j", style=self.paint("dim"))
         lines.append(g)
-        example = Text(f"e.g. ∂C/∂{weight_name(l, 0, 0)} = ")
+        example = Text(_("e.g. {gradient} = ").format(gradient=f"∂C/∂{weight_name(l, 0, 0)}"))
         if m == 1:
             example.append(f"{src}·∂C/∂{unit_name('h', l, 0, sizes)} = {view.signed(view.below(l)[0, 0])}·{view.signed(values.delta[0, 0])} = ")
         example.append(view.n(values.weight_gradient[0, 0]), style=self.paint("backward"))
@@ -429,8 +437,8 @@ class StepPanel(LabPanel):
         example.append(view.n(values.bias_gradient[0]), style=self.paint("backward"))
         lines.append(example)
         if view.run.gradient == "finite-difference":
-            lines.append(Text("This run's update uses the chapter's finite differences, not these chain-rule gradients; "
-                              "the weight tables show the ones it used, the chain-rule panel compares the two.", style=self.paint("dim")))
+            lines.append(Text(_("This run's update uses the chapter's finite differences, not these chain-rule gradients; "
+                                "the weight tables show the ones it used, the chain-rule panel compares the two."), style=self.paint("dim")))
         return lines
 
     def _draw_update(self, view: View) -> list:
@@ -441,10 +449,10 @@ class StepPanel(LabPanel):
         before = p.value(view.values.weights, view.values.biases)
         grad = gradient_of(p, (update.weight_gradients, update.bias_gradients))
         step = view.session.scenario.training.finite_difference_step  # type: ignore[union-attr]
-        how = "the chain rule" if run.gradient == "chain-rule" else f"the chapter's finite difference, (loss_plus − loss)/{view.n(step)}"
-        on = f" on batch {view.update_index + 1}'s data points" if view.batched else ""
-        rule = "θ ← θ − lr·∂C/∂θ" if run.optimizer == "sgd" else f"each θ by its own {run.optimizer} step"
-        lines = [Text(f"Every parameter moves at once: {rule}, gradients by {how}{on}", style=self.paint("dim"))]
+        how = _("the chain rule") if run.gradient == "chain-rule" else _("the chapter's finite difference, (loss_plus − loss)/{step}").format(step=view.n(step))
+        on = _(" on batch {batch}'s data points").format(batch=view.update_index + 1) if view.batched else ""
+        rule = "θ ← θ − lr·∂C/∂θ" if run.optimizer == "sgd" else _("each θ by its own {optimizer} step").format(optimizer=run.optimizer)
+        lines = [Text(_("Every parameter moves at once: {rule}, gradients by {how}{on}").format(rule=rule, how=how, on=on), style=self.paint("dim"))]
         if run.optimizer != "sgd":
             lines.append(Text(f"({why(spec, run.optimizer)})", style=self.paint("dim")))
         record = view.record
@@ -460,13 +468,13 @@ class StepPanel(LabPanel):
             plus = gradient_of(p, (fd.weight_loss_plus, fd.bias_loss_plus))
             nudge = gradient_of(p, (fd.weight_nudges, fd.bias_nudges))
             digits = max(view.digits(), difference_digits(update.loss, plus))
-            lines.append(Text(f"∂C/∂{p.name} = (loss_plus − loss)/{view.n(step)} = ({num(plus, digits)} − {num(update.loss, digits)})/{view.n(step)}"
-                              f" = {view.n(grad)} · nudge really applied {view.n(nudge)}"
-                              + ("  (rounded away: the weight is stuck)" if nudge == 0 else ""), style=self.paint("dim")))
+            lines.append(Text(f"∂C/∂{p.name} = " + _("(loss_plus − loss)/{step}").format(step=view.n(step)) + f" = ({num(plus, digits)} − {num(update.loss, digits)})/{view.n(step)}"
+                              f" = {view.n(grad)} · " + _("nudge really applied {nudge}").format(nudge=view.n(nudge))
+                              + (_("  (rounded away: the weight is stuck)") if nudge == 0 else ""), style=self.paint("dim")))
         changed = sum(int(np.count_nonzero(a != b)) for a, b in zip(update.weights + update.biases, view.values.weights + view.values.biases))
         total = sum(a.size for a in update.weights + update.biases)
-        nxt = "then the next batch" if view.update_index + 1 < view.updates else "new loss next epoch"
-        lines.append(Text(f"{changed} of {total} parameters changed; {nxt}", style=self.paint("dim")))
+        nxt = _("then the next batch") if view.update_index + 1 < view.updates else _("new loss next epoch")
+        lines.append(Text(_("{changed} of {total} parameters changed; {next}").format(changed=changed, total=total, next=nxt), style=self.paint("dim")))
         return lines
 
 
@@ -496,15 +504,15 @@ class ChainPanel(LabPanel):
         head.append(f"{chain.symbol}", style=self.paint("chosen"))
         name = chapter_name(view.session.layer_sizes, p)
         if name:
-            head.append(f" (the chapter's ∂C/∂{name})", style=self.paint("label"))
-        head.append(f"  (epoch {view.epoch:,}; [ ] or click a weight: another parameter)", style=self.paint("dim"))
+            head.append(_(" (the chapter's {gradient})").format(gradient=f"∂C/∂{name}"), style=self.paint("label"))
+        head.append(_("  (epoch {epoch}; [ ] or click a weight: another parameter)").format(epoch=f"{view.epoch:,}"), style=self.paint("dim"))
         pad = " " * len(chain.symbol)
         symbols = Text(f"{chain.symbol} = " + " · ".join(f.symbol for f in chain.factors))
         meanings = Text(f"{pad} = " + " · ".join(f.meaning for f in chain.factors), style=self.paint("dim"))
         lines = [head, symbols, meanings]
         points = chain.per_point.size
         for k in range(min(points, 4)):
-            row = Text(f"{pad} = " + ("" if points == 1 else f"point {k + 1}: "))
+            row = Text(f"{pad} = " + ("" if points == 1 else _("point {point}: ").format(point=k + 1)))
             for n, f in enumerate(chain.factors):
                 if n:
                     row.append(" · ")
@@ -513,25 +521,25 @@ class ChainPanel(LabPanel):
                 row.append(f" = {view.n(chain.per_point[k])}")
             lines.append(row)
         if points > 1:
-            total = Text(f"{pad} = sum over the {points} data points = ")
+            total = Text(f"{pad} = " + _("sum over the {points} data points = ").format(points=points))
             total.append(view.n(chain.total), style=self.paint("chosen"))
             if points > 4:
-                total.append(f"   (… {points - 4} more points)", style=self.paint("dim"))
+                total.append(_("   (… {count} more points)").format(count=points - 4), style=self.paint("dim"))
             lines.append(total)
         else:
             lines[-1].append(" = ")
             lines[-1].append(view.n(chain.total), style=self.paint("chosen"))
         checks = view.session.analysis.checks(view.run_index, view.epoch, view.update_index)
         if checks is None:
-            lines.append(Text("finite-difference check skipped: too many parameters for one key press", style=self.paint("dim")))
+            lines.append(Text(_("finite-difference check skipped: too many parameters for one key press"), style=self.paint("dim")))
         else:
             fd = gradient_of(p, checks.forward_difference)
             central = gradient_of(p, checks.central)
-            used = ", the one this update used" if checks.used else ""
-            for label, value in ((f"finite difference (the chapter's: +{view.n(checks.step)} in {checks.dtype}{used})", fd),
-                                 ("central difference (float64)", central)):
+            used = _(", the one this update used") if checks.used else ""
+            for label, value in ((_("finite difference (the chapter's: +{step} in {dtype}{used})").format(step=view.n(checks.step), dtype=checks.dtype, used=used), fd),
+                                 (_("central difference (float64)"), central)):
                 err = relative_error(chain.total, value)
-                row = Text(f"{label}: {view.n(value)} · relative error ")
+                row = Text(_("{label}: {value} · relative error ").format(label=label, value=view.n(value)))
                 row.append(f"{err:.1e}", style=self.paint("bad") if err > 1e-2 else self.paint("forward"))
                 lines.append(row)
         return Group(*lines)

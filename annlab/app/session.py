@@ -14,9 +14,13 @@ import numpy as np
 from annlab.analysis import Analysis, training_failed
 from annlab.engine.backend import Backend
 from annlab.engine.chain import Parameter, parameters_of
+from annlab.language import N_, _
 from annlab.scenario.model import Scenario
 from annlab.trace import Divergence, EpochRecord, Run
 from annlab.training.runner import EpochsTrained, plan
+
+# The gradient methods in a run's label: their scenario names in English, words in Chinese.
+GRADIENT_WORDS = {"chain-rule": N_("chain-rule"), "finite-difference": N_("finite-difference")}
 
 
 class LiveRun:
@@ -40,7 +44,7 @@ class LiveRun:
     def label(self) -> str:
         from annlab.playback.numbers import num
 
-        return f"lr {num(self.learning_rate)} · {self.gradient}" + (f" · {self.optimizer}" if self.name_optimizer else "")
+        return f"lr {num(self.learning_rate)} · {_(GRADIENT_WORDS.get(self.gradient, self.gradient))}" + (f" · {self.optimizer}" if self.name_optimizer else "")
 
     @property
     def losses(self) -> np.ndarray:

@@ -15,10 +15,11 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from annlab.app.base import LabModal, TooSmall
 from annlab.errors import BackendError, ScenarioError
+from annlab.language import N_, _
 from annlab.playback.words import say
 from annlab.scenario.model import Scenario
 
-GRADIENTS = [("chain rule", "chain-rule"), ("finite differences (the chapter's)", "finite-difference"), ("both", "both")]
+GRADIENTS = [(N_("chain rule"), "chain-rule"), (N_("finite differences (the chapter's)"), "finite-difference"), (N_("both"), "both")]
 # The optimiser choices: one, or a comparison (a run each, from the same initial weights).
 COMPARISONS = (("sgd", "momentum"), ("sgd", "adam"), ("sgd", "momentum", "adam"), ("sgd", "momentum", "rmsprop", "adam"))
 
@@ -29,14 +30,14 @@ def optimizer_choices(current: tuple[str, ...]) -> list[tuple[str, str]]:
     from annlab.engine.optimizers import OPTIMIZERS
 
     choices = [(name, name) for name in OPTIMIZERS]
-    choices += [("compare: " + ", ".join(names), ",".join(names)) for names in COMPARISONS]
-    if ",".join(current) not in {value for _, value in choices}:
-        choices.append(("compare: " + ", ".join(current), ",".join(current)))
+    choices += [(_("compare: {names}").format(names=", ".join(names)), ",".join(names)) for names in COMPARISONS]
+    if ",".join(current) not in {value for _label, value in choices}:
+        choices.append((_("compare: {names}").format(names=", ".join(current)), ",".join(current)))
     return choices
 
 
 class SettingsScreen(LabModal):
-    BINDINGS = [Binding("escape", "dismiss", "cancel")]
+    BINDINGS = [Binding("escape", "dismiss", N_("cancel"))]
 
     def __init__(self, scenario: Scenario, backend_name: str):
         super().__init__()
@@ -50,35 +51,35 @@ class SettingsScreen(LabModal):
         gradient = t.gradients[0] if len(t.gradients) == 1 else "both"
         rates = ", ".join(f"{r:g}" for r in t.learning_rates) if len(t.learning_rates) <= 12 else ""
         with Vertical(id="settings", classes="dialog"):
-            yield Label("Change the training (re-runs from the same initial weights)", classes="dialog-title")
+            yield Label(_("Change the training (re-runs from the same initial weights)"), classes="dialog-title")
             with Horizontal(classes="field"):
-                yield Label("learning rates", classes="field-label")
-                yield Input(rates, placeholder=f"{len(t.learning_rates)} rates (a sweep): type new ones, comma-separated", id="lr")
+                yield Label(_("learning rates"), classes="field-label")
+                yield Input(rates, placeholder=_("{count} rates (a sweep): type new ones, comma-separated").format(count=len(t.learning_rates)), id="lr")
             with Horizontal(classes="field"):
-                yield Label("epochs", classes="field-label")
+                yield Label(_("epochs"), classes="field-label")
                 yield Input(str(t.epochs), id="epochs")
             with Horizontal(classes="field"):
-                yield Label("gradient", classes="field-label")
-                yield Select(GRADIENTS, value=gradient, allow_blank=False, id="gradient")
+                yield Label(_("gradient"), classes="field-label")
+                yield Select([(_(label), value) for label, value in GRADIENTS], value=gradient, allow_blank=False, id="gradient")
             with Horizontal(classes="field", id="activations"):
-                yield Label("activations", classes="field-label")
+                yield Label(_("activations"), classes="field-label")
                 yield from self._activation_selects()
             with Horizontal(classes="field"):
-                yield Label("batch size", classes="field-label")
-                yield Input(str(t.batch_size), placeholder=f"0 = full batch, or 1 to {self._rows}", id="batch")
+                yield Label(_("batch size"), classes="field-label")
+                yield Input(str(t.batch_size), placeholder=_("0 = full batch, or 1 to {rows}").format(rows=self._rows), id="batch")
             with Horizontal(classes="field"):
-                yield Label("optimiser", classes="field-label")
+                yield Label(_("optimiser"), classes="field-label")
                 yield Select(optimizer_choices(t.optimizers), value=",".join(t.optimizers), allow_blank=False, id="optimizer")
             with Horizontal(classes="field"):
                 yield Label("dtype", classes="field-label")
                 yield Select([("float32", "float32"), ("float64", "float64")], value=net.dtype, allow_blank=False, id="dtype")
             with Horizontal(classes="field"):
-                yield Label("backend", classes="field-label")
-                yield Select([("auto", "auto"), ("numpy", "numpy"), ("cupy", "cupy")], value=self.backend_name, allow_blank=False, id="backend")
+                yield Label(_("backend"), classes="field-label")
+                yield Select([(_("auto"), "auto"), ("numpy", "numpy"), ("cupy", "cupy")], value=self.backend_name, allow_blank=False, id="backend")
             yield Static("", id="settings-error")
             with Horizontal(classes="buttons"):
-                yield Button("Re-run", variant="primary", id="apply")
-                yield Button("Cancel", id="cancel")
+                yield Button(_("Re-run"), variant="primary", id="apply")
+                yield Button(_("Cancel"), id="cancel")
         yield TooSmall()
 
     @property
@@ -97,9 +98,9 @@ class SettingsScreen(LabModal):
             names = output_activations(t.loss, net.layer_sizes[-1]) if l == last else hidden_activations()
             if current not in names:  # never hide what the scenario has
                 names = (current, *names)
-            where = "output" if l == last else f"layer {l + 1}"
+            where = _("the activation of output") if l == last else _("the activation of layer {layer}").format(layer=l + 1)
             yield Select([(name, name) for name in names], value=current, allow_blank=False,
-                         id=f"activation-{l}", classes="activation", tooltip=f"the activation of {where}")
+                         id=f"activation-{l}", classes="activation", tooltip=where)
 
     def on_mount(self) -> None:
         self.query_one("#lr", Input).focus()

@@ -15,6 +15,8 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 
+from annlab.language import _
+
 
 @dataclass(frozen=True)
 class Step:
@@ -34,16 +36,15 @@ def epoch_steps(layers: int) -> tuple[Step, ...]:
 
 
 def describe(step: Step, layers: int) -> str:
-    """The step's name as the status line shows it."""
-    where = "the output layer" if step.layer == layers else f"layer {step.layer}"
-    return {
-        "start": "start of the epoch",
-        "pre": f"forward: pre-activations of {where}",
-        "act": f"forward: activations of {where}",
-        "loss": "the loss",
-        "back": f"backward: gradients of {where}",
-        "update": "the update",
-    }[step.kind]
+    """The step's name as the step panel's heading shows it, in the interface language."""
+    where = _("the output layer") if step.layer == layers else _("layer {layer}").format(layer=step.layer)
+    if step.kind == "pre":
+        return _("forward: pre-activations of {where}").format(where=where)
+    if step.kind == "act":
+        return _("forward: activations of {where}").format(where=where)
+    if step.kind == "back":
+        return _("backward: gradients of {where}").format(where=where)
+    return {"start": _("start of the epoch"), "loss": _("the loss"), "update": _("the update")}[step.kind]
 
 
 @dataclass(frozen=True)

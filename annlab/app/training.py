@@ -13,16 +13,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from rich.cells import cell_len
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message as TextualMessage
-from textual.widgets import Footer, ProgressBar, Static
+from textual.widgets import ProgressBar, Static
 from textual.worker import get_current_worker
 
-from annlab.app.base import LabScreen
+from annlab.app.base import LabFooter, LabScreen
 from annlab.app.boundary import BoundaryPanel
 from annlab.app.charts import LossChart, ParameterChart
 from annlab.app.panels import ChainPanel, NetworkPanel, StepPanel
@@ -31,6 +32,7 @@ from annlab.app.steps import Cursor
 from annlab.app.view import View
 from annlab.engine.backend import Backend
 from annlab.engine.chain import Parameter
+from annlab.language import N_, _
 from annlab.messages import Message
 from annlab.playback.words import diverged, say
 from annlab.scenario.model import Scenario
@@ -60,23 +62,24 @@ class TrainingScreen(LabScreen):
     BINDINGS = [
         # The footer shows only the keys a learner needs first; the rest are in the help (?)
         # and the command palette (ctrl+p), so the footer fits at 80 columns.
-        Binding("n,right", "next", "next", key_display="n/→", priority=True),
-        Binding("p,left", "previous", "back", key_display="p/←", priority=True),
-        Binding("space", "play", "play", priority=True),
-        Binding("plus,equals_sign", "faster", "faster", show=False),
-        Binding("minus,underscore", "slower", "slower", show=False),
-        Binding("e", "finish_epoch", "epoch"),
-        Binding("G", "to_end", "to end", show=False),
-        Binding("r", "reset", "reset", show=False),
-        Binding("right_square_bracket", "parameter(1)", "next param", show=False),
-        Binding("left_square_bracket", "parameter(-1)", "prev param", show=False),
-        Binding("d", "point", "data point", show=False),
-        Binding("u", "next_run", "next run", show=False),
-        Binding("f", "precision", "full precision", show=False),
-        Binding("c", "dim", "dim off-path", show=False),
-        Binding("l", "settings", "settings", show=False),
-        Binding("w", "keep", "keep experiment", show=False),
-        Binding("x", "stop", "stop", show=False),
+        # Descriptions are marked N_ and looked up when shown (LabFooter).
+        Binding("n,right", "next", N_("next"), key_display="n/→", priority=True),
+        Binding("p,left", "previous", N_("back"), key_display="p/←", priority=True),
+        Binding("space", "play", N_("play"), priority=True),
+        Binding("plus,equals_sign", "faster", N_("faster"), show=False),
+        Binding("minus,underscore", "slower", N_("slower"), show=False),
+        Binding("e", "finish_epoch", N_("epoch")),
+        Binding("G", "to_end", N_("to end"), show=False),
+        Binding("r", "reset", N_("reset"), show=False),
+        Binding("right_square_bracket", "parameter(1)", N_("next param"), show=False),
+        Binding("left_square_bracket", "parameter(-1)", N_("prev param"), show=False),
+        Binding("d", "point", N_("data point"), show=False),
+        Binding("u", "next_run", N_("next run"), show=False),
+        Binding("f", "precision", N_("full precision"), show=False),
+        Binding("c", "dim", N_("dim off-path"), show=False),
+        Binding("l", "settings", N_("settings"), show=False),
+        Binding("w", "keep", N_("keep experiment"), show=False),
+        Binding("x", "stop", N_("stop"), show=False),
     ]
 
     def __init__(self, scenario: Scenario, backend: Backend):
@@ -107,9 +110,9 @@ class TrainingScreen(LabScreen):
             yield from self.compose_title()
             # Two indicators: where the learner is (the epoch shown, of the run's epochs), and
             # how far training has got (every run's epochs); one bar read as both misled.
-            yield Static("shown", classes="bar-label")
+            yield Static(_("shown"), classes="bar-label", id="place-label")
             yield ProgressBar(id="place", total=self.session.runs[0].epochs, show_eta=False)
-            yield Static("trained", classes="bar-label")
+            yield Static(_("trained"), classes="bar-label", id="progress-label")
             yield ProgressBar(id="progress", total=self._total_epochs(), show_eta=False)
         yield Static(id="status")
         with VerticalScroll(id="body"):
@@ -130,20 +133,31 @@ class TrainingScreen(LabScreen):
             if 1 < len(self.session.runs) <= 10:
                 yield Static(id="runs", classes="panel")
         yield from self.compose_small()
-        yield Footer()
+        yield LabFooter()
 
     def on_mount(self) -> None:
         self.title = self.scenario.title
-        self.query_one("#network-box").border_title = "the network (click a weight to follow it)"
-        self.query_one("#step-box").border_title = "the current step"
-        self.query_one("#chain-box").border_title = "the chain rule"
-        if self.session.is_2d_classifier:
-            self.query_one("#boundary").border_title = "decision boundary"
-        if self.query("#runs"):
-            self.query_one("#runs").border_title = "the runs compared (the chapter's tables)"
+        self._label_panels()
         self.query_one("#body").focus()
         self.refresh_all(charts=True)
         self.train()
+
+    def _label_panels(self) -> None:
+        self.query_one("#network-box").border_title = _("the network (click a weight to follow it)")
+        self.query_one("#step-box").border_title = _("the current step")
+        self.query_one("#chain-box").border_title = _("the chain rule")
+        if self.session.is_2d_classifier:
+            self.query_one("#boundary").border_title = _("decision boundary")
+        if self.query("#runs"):
+            self.query_one("#runs").border_title = _("the runs compared (the chapter's tables)")
+
+    def retranslate(self) -> None:
+        """After a language switch: the same cursor, run, point and parameter, in new words."""
+        super().retranslate()
+        self.query_one("#place-label", Static).update(_("shown"))
+        self.query_one("#progress-label", Static).update(_("trained"))
+        self._label_panels()
+        self.refresh_all(charts=True)
 
     def _total_epochs(self) -> int:
         return sum(r.epochs for r in self.session.runs)
@@ -186,7 +200,7 @@ class TrainingScreen(LabScreen):
     def on_training_failed(self, message: TrainingFailed) -> None:
         self.training = False
         self.failure = message.error
-        self.notify(f"Training stopped: {message.error}", severity="error", timeout=30)
+        self.notify(_("Training stopped: {error}").format(error=message.error), severity="error", timeout=30)
         self.refresh_all(charts=True)
 
     def _updates_of(self, epoch: int) -> int:
@@ -241,8 +255,8 @@ class TrainingScreen(LabScreen):
             return
         view = self.view()
         if view is None:
-            waiting = Text("Training the first epoch…", style="dim") if self.training else Text(
-                "Nothing was trained: " + (self.failure or "training stopped before its first epoch."), style="bold red")
+            waiting = Text(_("Training the first epoch…"), style="dim") if self.training else Text(
+                _("Nothing was trained: {why}").format(why=self.failure or _("training stopped before its first epoch.")), style="bold red")
             for panel in (NetworkPanel, StepPanel, ChainPanel):
                 self.query_one(panel).update(waiting)
             self.query_one("#status", Static).update(self._status(None))
@@ -263,33 +277,33 @@ class TrainingScreen(LabScreen):
 
     def _status(self, view: View | None) -> Text:
         run = self.session.runs[self.run_index]
-        state = "playing" if self.playing else "paused"
+        state = _("playing") if self.playing else _("paused")
         if self.training:
-            state += " · training…"
+            state += _(" · training…")
         elif self.failure:
-            state += " · training failed"
+            state += _(" · training failed")
         elif self.stopped:
-            state += f" · training stopped at epoch {run.epochs_done:,} (x)"
+            state += _(" · training stopped at epoch {epoch} (x)").format(epoch=f"{run.epochs_done:,}")
         # The step itself is named in the step panel's heading; the status says where we are.
         epoch = view.epoch if view is not None else 1
         runs = len(self.session.runs)
         # In order of importance: a short screen's one line takes the pieces that fit whole.
-        pieces = [(f"epoch {epoch:,} of {run.epochs:,}", "bold")]
+        pieces = [(_("epoch {epoch} of {epochs}").format(epoch=f"{epoch:,}", epochs=f"{run.epochs:,}"), "bold")]
         if view is not None and view.updates > 1:
-            pieces.append((f" · batch {view.update_index + 1} of {view.updates}", "bold"))
-        pieces.append((f" · run {self.run_index + 1}/{runs}: {run.label}", ""))
-        pieces.append((f" · {state}", ""))
-        pieces.append((f", {SPEEDS[self.speed]:g} s/step", ""))
+            pieces.append((_(" · batch {batch} of {batches}").format(batch=view.update_index + 1, batches=view.updates), "bold"))
+        pieces.append((_(" · run {run}/{runs}: {label}").format(run=self.run_index + 1, runs=runs, label=run.label), ""))
+        pieces.append((_(" · {state}").format(state=state), ""))
+        pieces.append((_(", {seconds} s/step").format(seconds=f"{SPEEDS[self.speed]:g}"), ""))
         if runs > 1:
-            pieces.append((" · u: next run", "dim"))
+            pieces.append((_(" · u: next run"), "dim"))
         short = self.has_class("-short")
         text = Text()
         if short and (self.failure or run.divergence is not None):
             # What a diverged or failed run means is in the step and chain panels and in s.
-            text.append("training failed · " if self.failure else "diverged · ", style="bold red")
+            text.append(_("training failed · ") if self.failure else _("diverged · "), style="bold red")
         room = self.size.width - 2
         for words, style in pieces:
-            if short and text.cell_len + len(words) > room:
+            if short and text.cell_len + cell_len(words) > room:
                 break
             text.append(words, style=style)
         if short:  # one line: the step's explanation needs the rows
@@ -303,17 +317,18 @@ class TrainingScreen(LabScreen):
         run = self.session.runs[self.run_index]
         lines = []
         if self.failure:
-            lines.append((f"training stopped: {self.failure}", True))
+            lines.append((_("training stopped: {error}").format(error=self.failure), True))
         if run.divergence is not None:
             lines.append((diverged(run.divergence), True))
-        lines.append((f"{run.dtype} · {self.backend_words()}" + (" · full precision (f)" if self.full_precision else ""), False))
+        lines.append((f"{run.dtype} · {self.backend_words()}" + (_(" · full precision (f)") if self.full_precision else ""), False))
         return lines
 
     def backend_words(self) -> str:
         reason = say(self.backend.reason)
-        if reason.lower().startswith(f"auto chose {self.backend.name}"):
+        # The backend's reason, unless it already names the backend the runs use.
+        if self.backend.reason.code == f"auto-chose-{self.backend.name}":
             return reason
-        return f"backend {self.backend.name} ({reason})"
+        return _("backend {name} ({reason})").format(name=self.backend.name, reason=reason)
 
     def on_resize(self) -> None:
         # The panels fit their numbers to their width, and the status to the height band.
@@ -336,7 +351,7 @@ class TrainingScreen(LabScreen):
         else:
             loss_chart.draw_runs([(r.label, r.losses) for r in s.runs], view.epoch)
         runs = [(k, r) for k, r in enumerate(s.runs) if not s.is_sweep or k == self.run_index]
-        histories = [(r.label, *r.parameter_history(view.parameter)) for _, r in runs]
+        histories = [(r.label, *r.parameter_history(view.parameter)) for _k, r in runs]
         self.query_one(ParameterChart).draw_histories(view.parameter.name, histories, view.epoch)
 
     def _mark_epoch(self, view: View) -> None:
@@ -351,7 +366,7 @@ class TrainingScreen(LabScreen):
         from annlab.trace import Trace
 
         if self.training or not self.session.all_finished:
-            return Text("The runs are compared here once all of them have trained.", style="dim")
+            return Text(_("The runs are compared here once all of them have trained."), style="dim")
         trace = Trace(self.scenario.title, "training", self.backend.name, self.backend.reason,
                       runs=tuple(r.result for r in self.session.runs if r.result is not None))
         # Unwrapped: the panel reflows the paragraphs to its own width.
@@ -453,7 +468,7 @@ class TrainingScreen(LabScreen):
     def action_stop(self) -> None:
         if self.training and self._training is not None:
             self._training.stop()
-            self.notify("Stopping training after the current epoch.")
+            self.notify(_("Stopping training after the current epoch."))
 
     def action_settings(self) -> None:
         from annlab.app.settings import SettingsScreen
@@ -464,7 +479,7 @@ class TrainingScreen(LabScreen):
         from annlab.app.keep import NOT_UNDER_SERVE, KeepScreen, may_write_files
 
         if not may_write_files(self.app):
-            self.notify(NOT_UNDER_SERVE, severity="warning")
+            self.notify(_(NOT_UNDER_SERVE), severity="warning")
             return
         self.app.push_screen(KeepScreen(self.scenario))
 
