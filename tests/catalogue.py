@@ -42,7 +42,7 @@ def extract(output: Path = TEMPLATE) -> None:
     _pybabel(
         "extract", "-F", "pyproject.toml", "--add-location=file", "--sort-by-file",
         "--no-wrap", "--project", "annlab", "--copyright-holder", "the annlab authors",
-        "-o", str(output), "annlab",
+        "-o", str(output), ".",  # the mapping's pattern (annlab/**.py) is relative to this folder
     )
 
 

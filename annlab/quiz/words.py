@@ -19,6 +19,7 @@ SYMBOLS: dict[str, str] = {
     "activation.relu": "ReLU",
     "activation.softmax": "softmax",
     "network.biases": "b{layer} = {values}",
+    "screen.save-placeholder": "results.json",
 }
 
 WORDS: dict[str, str] = {
@@ -81,7 +82,6 @@ WORDS: dict[str, str] = {
     "screen.saved": N_("Results saved to {path}."),
     "screen.save-failed": N_("Could not save the results: {error}"),
     "screen.save-prompt": N_("Save the results to (a file name, then Enter):"),
-    "screen.save-placeholder": N_("results.json"),
     "screen.again": N_("Esc goes back to the lab; the quiz key (k) comes back here."),
     "screen.review-hint": N_("↑↓ choose a question · Enter: show me in the lab · ctrl+e: the exercises"),
     "screen.show-me": N_("Show me: {what}"),
