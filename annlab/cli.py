@@ -23,7 +23,9 @@ from typing import Sequence
 
 from annlab import __version__
 from annlab import language
+from annlab.argparse_words import HelpFormatter, speaking_to_argparse
 from annlab.errors import BackendError, ExportError, ScenarioError
+from annlab.language import N_, _
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 COMMANDS = ("play", "check", "list", "serve", "quiz")
@@ -60,9 +62,9 @@ def _size(text: str) -> tuple[int, int]:
     try:
         width, height = (int(part) for part in text.lower().split("x"))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"found {text!r}; expected WIDTHxHEIGHT, e.g. 120x40") from None
+        raise argparse.ArgumentTypeError(_("found {value!r}; expected WIDTHxHEIGHT, e.g. 120x40").format(value=text)) from None
     if not (10 <= width <= 1000 and 5 <= height <= 500):
-        raise argparse.ArgumentTypeError(f"found {text}; expected 10x5 to 1000x500")
+        raise argparse.ArgumentTypeError(_("found {value}; expected 10x5 to 1000x500").format(value=text))
     return width, height
 
 
@@ -79,6 +81,7 @@ def take_language(argv: list[str]) -> tuple[str | None, list[str]]:
         if item == "--lang":
             value = next(items, None)
             if value is None:
+                # Said before any language is chosen: in English.
                 raise language.LanguageError(f"--lang: expected one of {', '.join(language.LANGUAGES)}")
             lang = language.parse_language(value)
         elif item.startswith("--lang="):
@@ -91,46 +94,56 @@ def take_language(argv: list[str]) -> tuple[str | None, list[str]]:
 def _add_language_option(parser: argparse.ArgumentParser) -> None:
     """--lang is taken out of the arguments before any parser sees them (take_language), so
     that it works before or after the command; it is declared here for --help."""
-    parser.add_argument("--lang", choices=language.LANGUAGES, help="the interface language (default: ANNLAB_LANG, then the locale)")
+    parser.add_argument("--lang", choices=language.LANGUAGES, help=_("the interface language (default: ANNLAB_LANG, then the locale)"))
+
+
+def _parser(**settings) -> argparse.ArgumentParser:
+    """An argparse parser whose help wraps Chinese by terminal cells."""
+    return argparse.ArgumentParser(formatter_class=HelpFormatter, **settings)
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
     from annlab.engine.backend import BACKENDS
 
-    parser.add_argument("--epochs", type=_epochs, help="train for N epochs instead of the file's")
-    parser.add_argument("--lr", type=_learning_rate, action="append", metavar="X", help="learning rate (repeat for several runs)")
-    parser.add_argument("--gradient", choices=("chain-rule", "finite-difference"), help="how gradients are computed")
-    parser.add_argument("--backend", choices=BACKENDS, default="auto", help="numpy, cupy, or auto (default)")
-    parser.add_argument("--dtype", choices=("float32", "float64"), help="the parameters' dtype")
+    parser.add_argument("--epochs", type=_epochs, help=_("train for N epochs instead of the file's"))
+    parser.add_argument("--lr", type=_learning_rate, action="append", metavar="X", help=_("learning rate (repeat for several runs)"))
+    parser.add_argument("--gradient", choices=("chain-rule", "finite-difference"), help=_("how gradients are computed"))
+    parser.add_argument("--backend", choices=BACKENDS, default="auto", help=_("numpy, cupy, or auto (default)"))
+    parser.add_argument("--dtype", choices=("float32", "float64"), help=_("the parameters' dtype"))
     _add_language_option(parser)
 
 
 def _parser_for_play() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="annlab play", description="Narrate a scenario as text, or dump its trace as JSON.")
-    parser.add_argument("scenario", help="a scenario file, or the name of a bundled one (see `annlab list`)")
+    parser = _parser(prog="annlab play", description=_("Narrate a scenario as text, or dump its trace as JSON."))
+    parser.add_argument("scenario", help=_("a scenario file, or the name of a bundled one (see `annlab list`)"))
     parser.add_argument("--format", choices=("text", "json"), default="text")
-    parser.add_argument("--output", "-o", type=Path, help="write to this file instead of stdout")
-    parser.add_argument("--force", action="store_true", help="overwrite --output if it exists")
+    parser.add_argument("--output", "-o", type=Path, help=_("write to this file instead of stdout"))
+    parser.add_argument("--force", action="store_true", help=_("overwrite --output if it exists"))
     _add_run_options(parser)
     return parser
 
 
 def _parser_for_app() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _parser(
         prog="annlab",
-        description="Step through a neural network's forward and backward passes in the terminal.",
-        epilog="Other commands: annlab play SCENARIO | annlab check FILE... | annlab list | annlab serve [SCENARIO] | annlab quiz",
+        description=_("Step through a neural network's forward and backward passes in the terminal."),
+        epilog=_("Other commands: {commands}").format(
+            commands="annlab play SCENARIO | annlab check FILE... | annlab list | annlab serve [SCENARIO] | annlab quiz"),
     )
-    parser.add_argument("scenario", nargs="?", help="a scenario file or bundled name (default: the toy network)")
-    parser.add_argument("--version", action="version", version=f"annlab {__version__}")
-    parser.add_argument("--headless", action="store_true", help="run without a terminal (with --keys and --screenshot)")
-    parser.add_argument("--size", type=_size, default=(120, 40), help="terminal size for --headless, e.g. 120x40")
-    parser.add_argument("--keys", default="", help='keys to press in --headless mode, e.g. "n n n e"')
-    parser.add_argument("--screenshot", type=Path, help="save an SVG screenshot here (--headless)")
-    parser.add_argument("--force", action="store_true", help="overwrite --screenshot if it exists")
-    parser.add_argument("--theme", help="a Textual theme name, e.g. textual-light")
+    parser.add_argument("scenario", nargs="?", help=_("a scenario file or bundled name (default: the toy network)"))
+    parser.add_argument("--version", action="version", version=f"annlab {__version__}", help=_("show program's version number and exit"))
+    _add_headless_options(parser, keys='"n n n e"')
+    parser.add_argument("--force", action="store_true", help=_("overwrite --screenshot if it exists"))
+    parser.add_argument("--theme", help=_("a Textual theme name, e.g. textual-light"))
     _add_run_options(parser)
     return parser
+
+
+def _add_headless_options(parser: argparse.ArgumentParser, keys: str) -> None:
+    parser.add_argument("--headless", action="store_true", help=_("run without a terminal (with --keys and --screenshot)"))
+    parser.add_argument("--size", type=_size, default=(120, 40), help=_("terminal size for --headless, e.g. 120x40"))
+    parser.add_argument("--keys", default="", help=_("keys to press in --headless mode, e.g. {keys}").format(keys=keys))
+    parser.add_argument("--screenshot", type=Path, help=_("save an SVG screenshot here (--headless)"))
 
 
 def load(name_or_path: str, args: argparse.Namespace | None = None):
@@ -152,7 +165,7 @@ def load(name_or_path: str, args: argparse.Namespace | None = None):
     if changes or getattr(args, "dtype", None):
         if scenario.kind != "training":
             flags = [f"--{k.replace('_', '-')}" for k in ("epochs", "lr", "gradient", "dtype") if getattr(args, k, None)]
-            raise ScenarioError(str(scenario.path), f"{', '.join(flags)} apply to training scenarios; this one is kind {scenario.kind!r}")
+            raise ScenarioError(str(scenario.path), _("{flags} apply to training scenarios; this one is kind {kind!r}").format(flags=", ".join(flags), kind=scenario.kind))
     if changes:
         scenario = scenario.with_training(**changes)
     if getattr(args, "dtype", None):
@@ -182,13 +195,13 @@ def _emit(text: str, output: Path | None, force: bool) -> int:
         from annlab.files import write_atomically
 
         write_atomically(output, text.encode("utf-8"), force=force)
-        print(f"wrote {output}", file=sys.stderr)
+        print(_("wrote {path}").format(path=output), file=sys.stderr)
     return EXIT_OK
 
 
 def _check(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(prog="annlab check", description="Validate scenario files without running them.")
-    parser.add_argument("files", nargs="+")
+    parser = _parser(prog="annlab check", description=_("Validate scenario files without running them."))
+    parser.add_argument("files", nargs="+", help=_("scenario files, or names of bundled ones"))
     _add_language_option(parser)
     args = parser.parse_args(argv)
     failed = 0
@@ -199,18 +212,18 @@ def _check(argv: Sequence[str]) -> int:
             print(exc, file=sys.stderr)
             failed += 1
         else:
-            print(f"{name}: ok ({scenario.kind}: {scenario.title})")
+            print(_("{file}: ok ({kind}: {title})").format(file=name, kind=scenario.kind, title=scenario.title))
     return EXIT_USAGE if failed else EXIT_OK
 
 
 def _list(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(prog="annlab list", description="List the bundled scenarios.")
+    parser = _parser(prog="annlab list", description=_("List the bundled scenarios."))
     _add_language_option(parser)
     parser.parse_args(argv)
     from annlab.scenario.bundled import bundled_scenarios
 
     entries = bundled_scenarios()
-    width = max(len(e.name) for e in entries)
+    width = max(len(e.name) for e in entries)  # names are ASCII: a character is a cell
     for entry in entries:
         print(f"{entry.name:<{width}}  {entry.title}")
     return EXIT_OK
@@ -225,6 +238,9 @@ def _serve(argv: Sequence[str]) -> int:
 class _OneLineParser(argparse.ArgumentParser):
     """Refuses in one line (no usage block): ``annlab quiz: argument --count: found 0; ...``."""
 
+    def __init__(self, **settings) -> None:
+        super().__init__(formatter_class=HelpFormatter, **settings)
+
     def error(self, message: str):  # type: ignore[override]
         self.exit(EXIT_USAGE, f"{self.prog}: {message}\n")
 
@@ -234,9 +250,11 @@ def _whole_number(low: int, high: int, what: str):
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"found {text!r}; expected {what}, a whole number {low} to {high:,}") from None
+            raise argparse.ArgumentTypeError(_("found {value!r}; expected {what}, a whole number {low} to {high}").format(
+                value=text, what=_(what), low=low, high=f"{high:,}")) from None
         if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"found {value}; expected {what} from {low} to {high:,}")
+            raise argparse.ArgumentTypeError(_("found {value}; expected {what} from {low} to {high}").format(
+                value=value, what=_(what), low=low, high=f"{high:,}"))
         return value
 
     return parse
@@ -245,18 +263,15 @@ def _whole_number(low: int, high: int, what: str):
 def _parser_for_quiz() -> argparse.ArgumentParser:
     from annlab.quiz import MAX_COUNT, MAX_SEED
 
-    parser = _OneLineParser(prog="annlab quiz", description="The chapter's review questions and generated exercises, checked by the engine.")
-    parser.add_argument("--seed", type=_whole_number(0, MAX_SEED, "a seed"), help="the same seed gives the same quiz (default: a random one, shown)")
-    parser.add_argument("--count", type=_whole_number(1, MAX_COUNT, "a number of exercises"), default=5, help="generated exercises (default 5)")
+    parser = _OneLineParser(prog="annlab quiz", description=_("The chapter's review questions and generated exercises, checked by the engine."))
+    parser.add_argument("--seed", type=_whole_number(0, MAX_SEED, N_("a seed")), help=_("the same seed gives the same quiz (default: a random one, shown)"))
+    parser.add_argument("--count", type=_whole_number(1, MAX_COUNT, N_("a number of exercises")), default=5, help=_("generated exercises (default 5)"))
     _add_language_option(parser)
-    parser.add_argument("--format", choices=("app", "json"), default="app", help="app: answer in the terminal (default); json: print the quiz")
-    parser.add_argument("--output", "-o", type=Path, help="app: save the results here at the end; json: write the quiz here")
-    parser.add_argument("--force", action="store_true", help="overwrite --output if it exists")
-    parser.add_argument("--headless", action="store_true", help="run without a terminal (with --keys and --screenshot)")
-    parser.add_argument("--size", type=_size, default=(120, 40), help="terminal size for --headless, e.g. 120x40")
-    parser.add_argument("--keys", default="", help='keys to press in --headless mode, e.g. "0 . 7 3 enter"')
-    parser.add_argument("--screenshot", type=Path, help="save an SVG screenshot here (--headless)")
-    parser.add_argument("--theme", help="a Textual theme name, e.g. textual-light")
+    parser.add_argument("--format", choices=("app", "json"), default="app", help=_("app: answer in the terminal (default); json: print the quiz"))
+    parser.add_argument("--output", "-o", type=Path, help=_("app: save the results here at the end; json: write the quiz here"))
+    parser.add_argument("--force", action="store_true", help=_("overwrite --output if it exists"))
+    _add_headless_options(parser, keys='"0 . 7 3 enter"')
+    parser.add_argument("--theme", help=_("a Textual theme name, e.g. textual-light"))
     return parser
 
 
@@ -270,7 +285,7 @@ def _quiz(argv: Sequence[str]) -> int:
     seed = args.seed if args.seed is not None else secrets.randbelow(100_000)
     if args.output is not None:
         check_writable(args.output, args.force)  # refused now, before the learner answers anything
-    quiz = make_quiz(seed, args.count, language.current())
+    quiz = make_quiz(seed, args.count)
     if args.format == "json":
         import json
 
@@ -304,10 +319,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"annlab: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        if argv and argv[0] in COMMANDS:
-            command = {"play": _play, "check": _check, "list": _list, "serve": _serve, "quiz": _quiz}[argv[0]]
-            return command(argv[1:])
-        return _app(argv)
+        with speaking_to_argparse(language.current()):
+            if argv and argv[0] in COMMANDS:
+                command = {"play": _play, "check": _check, "list": _list, "serve": _serve, "quiz": _quiz}[argv[0]]
+                return command(argv[1:])
+            return _app(argv)
     except ScenarioError as exc:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
@@ -318,8 +334,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except MemoryError as exc:
         # The loader caps sizes, so this is a machine short of memory, not a bad file.
-        detail = f" ({exc})" if str(exc) else ""
-        print(f"annlab: out of memory{detail}; try fewer data points, smaller layers or fewer epochs", file=sys.stderr)
+        if str(exc):
+            print("annlab: " + _("out of memory ({detail}); try fewer data points, smaller layers or fewer epochs").format(detail=exc), file=sys.stderr)
+        else:
+            print("annlab: " + _("out of memory; try fewer data points, smaller layers or fewer epochs"), file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130

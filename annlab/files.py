@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 from annlab.errors import ExportError
+from annlab.language import _
 
 
 def _umask() -> int:
@@ -27,14 +28,15 @@ def check_writable(path: Path, force: bool = False) -> None:
     try:
         # A folder first: "pass --force" would be bad advice for it.
         if path.is_dir():
-            raise ExportError(f"{path} is a folder; expected a file name")
+            raise ExportError(_("{path} is a folder; expected a file name").format(path=path))
         if path.exists() and not force:
-            raise ExportError(f"{path} exists; pass --force to overwrite it")
+            raise ExportError(_("{path} exists; pass {flag} to overwrite it").format(path=path, flag="--force"))
         if not folder.is_dir():
-            what = "is a file, not a folder" if folder.exists() else "does not exist"
-            raise ExportError(f"cannot write {path}: the folder {folder} {what}")
+            if folder.exists():
+                raise ExportError(_("cannot write {path}: the folder {folder} is a file, not a folder").format(path=path, folder=folder))
+            raise ExportError(_("cannot write {path}: the folder {folder} does not exist").format(path=path, folder=folder))
     except OSError as exc:  # e.g. a folder on the way that we may not look into
-        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise ExportError(_cannot_write(path, exc)) from None
 
 
 def write_atomically(path: Path, data: bytes, force: bool = False) -> None:
@@ -46,7 +48,7 @@ def write_atomically(path: Path, data: bytes, force: bool = False) -> None:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
-        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise ExportError(_cannot_write(path, exc)) from None
     try:
         # mkstemp makes the file private (0600); an export is an ordinary file, readable as the
         # user's umask says, or with the mode of the file it replaces.
@@ -56,4 +58,9 @@ def write_atomically(path: Path, data: bytes, force: bool = False) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise ExportError(_cannot_write(path, exc)) from None
+
+
+def _cannot_write(path: Path, exc: OSError) -> str:
+    # The system's reason (strerror) is the C library's words, in English: shown as it is.
+    return _("cannot write {path}: {reason}").format(path=path, reason=exc.strerror or exc)

@@ -10,7 +10,7 @@ import numpy as np
 from annlab.engine.datasets import generate, initial_parameters
 from annlab.scenario.bundled import resolve
 from annlab.scenario.loader import load_scenario
-from annlab.scenario.model import Scenario
+from annlab.scenario.model import Scenario, ScenarioText
 
 
 def network_case(sizes: tuple[int, ...], samples: int, batch: int, epochs: int, activations: tuple[str, ...] | None = None, dtype: str = "float64", lr: float = 0.1) -> Scenario:
@@ -29,7 +29,7 @@ def network_case(sizes: tuple[int, ...], samples: int, batch: int, epochs: int, 
     weights, biases = initial_parameters(sizes, "he", 0)
     hidden = activations or ("relu",) * (len(sizes) - 2)
     network = dataclasses.replace(base.network, layer_sizes=sizes, activations=hidden + ("softmax",), weights=weights, biases=biases, dtype=dtype, origin="he initialisation, seed 0")
-    scenario = dataclasses.replace(base, title=f"{'-'.join(map(str, sizes))} on {samples:,} points", inputs=x, targets=y, network=network, data_origin=f"{samples} synthetic points")
+    scenario = dataclasses.replace(base, text=ScenarioText(f"{'-'.join(map(str, sizes))} on {samples:,} points", base.text.summary), texts={}, inputs=x, targets=y, network=network, data_origin=f"{samples} synthetic points")
     return scenario.with_training(epochs=epochs, batch_size=0 if batch >= samples else batch, learning_rates=(lr,), sweep=False, gradients=("chain-rule",))
 
 

@@ -21,6 +21,7 @@ LAYERS = {
     "annlab.errors": 0,
     "annlab.language": 0,
     "annlab.files": 1,
+    "annlab.argparse_words": 1,  # argparse's words in the interface language (the CLI, serve)
     "annlab": 0,  # the package's own __init__ (its version)
     "annlab.trace": 1,
     "annlab.engine": 2,

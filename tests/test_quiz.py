@@ -182,7 +182,7 @@ def test_the_chapters_walk_through_by_hand():
     assert float(forward.loss) == pytest.approx(y_hat**2)
     assert float(backward.weight_gradients[0][0, 0]) == pytest.approx(chain)
     exercise = Exercise(1, "gradient", s, Asks("gradient", parameter="W1[1,1]"), chain)
-    text = solution_text(exercise, "en")
+    text = solution_text(exercise)
     # The worked solution writes the chapter's numbers into the step panel's formulas.
     assert "= 1·0.8 + 1·0.2 + 0 = 1" in text
     assert f"a11 = σ(h11) = σ(1) = {a[0]:.5g}" in text
@@ -199,7 +199,7 @@ def test_the_chapters_first_y3x_step_by_hand():
         scenario, asks, answer = _update_of(s, ParameterRef("weight", 1, 0, 0))
         assert answer == pytest.approx(expected)
         exercise = Exercise(1, "y3x", scenario, asks, answer)
-        assert f"= 0 − {lr:g}·(-45) = {expected:g}" in solution_text(exercise, "en")
+        assert f"= 0 − {lr:g}·(-45) = {expected:g}" in solution_text(exercise)
 
 
 # --- checking -------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import pytest
 from annlab.errors import ExportError, ScenarioError
 from annlab.scenario.bundled import bundled_scenarios
 from annlab.scenario.loader import check_scenario, load_scenario
-from annlab.scenario.model import Scenario
+from annlab.scenario.model import Scenario, ScenarioText
 from annlab.scenario.writer import scenario_to_toml, write_scenario
 
 
@@ -126,7 +126,7 @@ def test_matrices_are_laid_out_a_row_per_line_and_text_round_trips_exactly(tmp_p
     toy = load_scenario("scenarios/toy-backprop.toml")
     text = scenario_to_toml(toy)
     assert "\n        [0.3793, -0.5204, 0.1896],\n" in text and "\nlayers = [2, 3, 1]\n" in text
-    awkward = replace(toy, title='A "quoted" title with \\ and ∂C/∂w', summary='Two lines:\nthe second has """ three quotes, a tab\tand é.')
+    awkward = replace(toy, text=ScenarioText('A "quoted" title with \\ and ∂C/∂w', 'Two lines:\nthe second has """ three quotes, a tab\tand é.'))
     loaded = round_trip(awkward, tmp_path)
     assert (loaded.title, loaded.summary) == (awkward.title, awkward.summary)
 

@@ -49,7 +49,6 @@ class QuizScreen(ModalScreen):
     def __init__(self, quiz: Quiz, output: Path | None = None, force: bool = False):
         super().__init__()
         self.quiz = quiz
-        self.lang = quiz.lang
         self.output = output
         self.force = force
         self.index = 0  # the exercise shown
@@ -58,7 +57,7 @@ class QuizScreen(ModalScreen):
         self.saved_to: Path | None = None
 
     def w(self, key: str, **values: object) -> str:
-        return say(self.lang, key, **values)
+        return say(key, **values)  # in the interface language
 
     # --- layout ---------------------------------------------------------------------------
 
@@ -73,7 +72,7 @@ class QuizScreen(ModalScreen):
                     yield Static(id="quiz-solution", markup=False)
                 yield Input(placeholder=self.w("screen.placeholder"), id="quiz-answer")
             with TabPane(self.w("screen.review"), id="review"):
-                options = [Option(f"{q.number}. {q.question(self.lang)}", id=str(q.number)) for q in self.quiz.review]
+                options = [Option(f"{q.number}. {q.question()}", id=str(q.number)) for q in self.quiz.review]
                 yield OptionList(*options, id="review-list")
                 with VerticalScroll(id="review-box"):
                     yield Static(id="review-answer", markup=False)
@@ -104,7 +103,7 @@ class QuizScreen(ModalScreen):
     def show_exercise(self) -> None:
         self._scroll_pending = False
         self.query_one("#quiz-heading", Static).update(Text(self._heading(), style="bold"))
-        self.query_one("#quiz-question", Static).update(question_text(self.exercise, self.lang))
+        self.query_one("#quiz-question", Static).update(question_text(self.exercise))
         self._feedback("", "")
         self.query_one("#quiz-solution", Static).update("")
         answer = self.query_one("#quiz-answer", Input)
@@ -147,7 +146,7 @@ class QuizScreen(ModalScreen):
             self._feedback(self.w("check.right", answer=answer, given=verdict.text), "right")
         else:
             self._feedback(self.w("check.wrong", answer=answer, given=verdict.text), "wrong")
-            solution = solution_text(exercise, self.lang) + "\n" + self.w("check.tolerance", tolerance=exercise.tolerance)
+            solution = solution_text(exercise) + "\n" + self.w("check.tolerance", tolerance=exercise.tolerance)
             self.query_one("#quiz-solution", Static).update(solution)
             self._solution_lines = solution.count("\n") + 1
         self.phase = "answered"
@@ -239,14 +238,14 @@ class QuizScreen(ModalScreen):
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
         question = self.quiz.review[int(event.option.id) - 1]
         text = Text()
-        text.append(question.question(self.lang) + "\n\n", style="bold")
+        text.append(question.question() + "\n\n", style="bold")
         text.append(self.w("screen.answer") + ": ", style="bold")
-        text.append(question.answer_text(self.lang) + "\n")
+        text.append(question.answer_text() + "\n")
         if question.number == 8:
             backend = self._backend_line()
             if backend:
                 text.append(self.w("screen.backend", backend=backend) + "\n")
-        text.append("\n" + self.w("screen.show-me", what=question.show_me_text(self.lang)), style="italic")
+        text.append("\n" + self.w("screen.show-me", what=question.show_me_text()), style="italic")
         self.query_one("#review-answer", Static).update(text)
 
     def _backend_line(self) -> str:

@@ -3,7 +3,7 @@
 Pure Python and NumPy (no Textual): ``annlab quiz --format json`` and the tests use it as is,
 and the app's quiz screen (``annlab.app.quiz``) draws it.
 
-    quiz = make_quiz(seed=7, count=3)
+    quiz = make_quiz(seed=7, count=3)   # its words: in the interface language when shown
     verdict = check(quiz.exercises[0], "0.731")
     quiz_to_json(quiz)        # what --format json prints
     results_to_json(quiz, attempts)   # what --output saves for a teacher
@@ -19,10 +19,11 @@ from annlab.quiz.checking import Verdict, check, read_number
 from annlab.quiz.exercises import MAX_COUNT, Exercise, NetworkScenario, TableScenario, make_exercises
 from annlab.quiz.review import REVIEW, ReviewQuestion
 from annlab.quiz.text import answer_text, question_text, solution_text
-from annlab.quiz.words import LANGUAGES, say
+from annlab import language
+from annlab.quiz.words import say
 
 __all__ = [
-    "LANGUAGES", "MAX_COUNT", "MAX_SEED", "Attempt", "Exercise", "Quiz", "ReviewQuestion", "Verdict",
+    "MAX_COUNT", "MAX_SEED", "Attempt", "Exercise", "Quiz", "ReviewQuestion", "Verdict",
     "answer_text", "check", "make_quiz", "question_text", "quiz_to_json", "read_number",
     "results_to_json", "say", "solution_text",
 ]
@@ -34,7 +35,6 @@ FORMAT_VERSION = 1
 @dataclass(frozen=True)
 class Quiz:
     seed: int
-    lang: str
     review: tuple[ReviewQuestion, ...]
     exercises: tuple[Exercise, ...]
 
@@ -49,12 +49,12 @@ class Attempt:
     right: bool
 
 
-def make_quiz(seed: int, count: int = 5, lang: str = "en") -> Quiz:
-    if lang not in LANGUAGES:
-        raise ValueError(f"language {lang!r}; expected one of {', '.join(LANGUAGES)}")
+def make_quiz(seed: int, count: int = 5) -> Quiz:
+    """The quiz of ``seed``: numbers and codes; its sentences are made in the interface language
+    (annlab.language) when it is shown."""
     if not 0 <= seed <= MAX_SEED:
         raise ValueError(f"seed {seed}; expected 0 to {MAX_SEED}")
-    return Quiz(seed, lang, REVIEW, make_exercises(seed, count))
+    return Quiz(seed, REVIEW, make_exercises(seed, count))
 
 
 def _plain(values: np.ndarray) -> list:
@@ -62,11 +62,11 @@ def _plain(values: np.ndarray) -> list:
     return [_plain(v) for v in values] if np.ndim(values) else (int(values) if float(values).is_integer() else float(values))
 
 
-def scenario_to_json(exercise: Exercise, lang: str) -> dict:
+def scenario_to_json(exercise: Exercise) -> dict:
     s = exercise.scenario
     if isinstance(s, TableScenario):
-        return {"table": {"classes": [say(lang, f"class.{c}") for c in s.classes],
-                          "targets": [say(lang, f"class.{t}") for t in s.targets],
+        return {"table": {"classes": [say(f"class.{c}") for c in s.classes],
+                          "targets": [say(f"class.{t}") for t in s.targets],
                           "probabilities": [[float(p) for p in row] for row in s.probabilities]}}
     assert isinstance(s, NetworkScenario)
     return {
@@ -85,26 +85,26 @@ def asks_to_json(exercise: Exercise) -> dict:
     return {key: value for key, value in fields.items() if value is not None}
 
 
-def review_to_json(question: ReviewQuestion, lang: str) -> dict:
+def review_to_json(question: ReviewQuestion) -> dict:
     show = question.show_me
     return {
         "number": question.number,
-        "question": question.question(lang),
-        "answer_text": question.answer_text(lang),
+        "question": question.question(),
+        "answer_text": question.answer_text(),
         "show_me": {"scenario": show.scenario, "epoch": show.epoch, "step": show.step, "layer": show.layer,
-                    "what": question.show_me_text(lang)},
+                    "what": question.show_me_text()},
     }
 
 
-def exercise_to_json(exercise: Exercise, lang: str) -> dict:
+def exercise_to_json(exercise: Exercise) -> dict:
     return {
         "number": exercise.number,
-        "question": question_text(exercise, lang),
-        "scenario": scenario_to_json(exercise, lang),
+        "question": question_text(exercise),
+        "scenario": scenario_to_json(exercise),
         "asks": asks_to_json(exercise),
         "answer": exercise.answer,
         "tolerance": exercise.tolerance,
-        "solution": solution_text(exercise, lang),
+        "solution": solution_text(exercise),
     }
 
 
@@ -112,9 +112,9 @@ def quiz_to_json(quiz: Quiz) -> dict:
     return {
         "format": FORMAT_VERSION,
         "seed": quiz.seed,
-        "lang": quiz.lang,
-        "review": [review_to_json(q, quiz.lang) for q in quiz.review],
-        "exercises": [exercise_to_json(e, quiz.lang) for e in quiz.exercises],
+        "lang": language.current(),  # the language of the text fields
+        "review": [review_to_json(q) for q in quiz.review],
+        "exercises": [exercise_to_json(e) for e in quiz.exercises],
     }
 
 
@@ -125,7 +125,7 @@ def results_to_json(quiz: Quiz, attempts: dict[int, Attempt]) -> dict:
         a = attempts.get(e.number)
         exercises.append({
             "number": e.number,
-            "question": question_text(e, quiz.lang),
+            "question": question_text(e),
             "asks": asks_to_json(e),
             "answer": e.answer,
             "tolerance": e.tolerance,
@@ -137,7 +137,7 @@ def results_to_json(quiz: Quiz, attempts: dict[int, Attempt]) -> dict:
     return {
         "format": FORMAT_VERSION,
         "seed": quiz.seed,
-        "lang": quiz.lang,
+        "lang": language.current(),
         "count": len(quiz.exercises),
         "score": {"right": right, "answered": len(attempts), "count": len(quiz.exercises)},
         "exercises": exercises,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from annlab.language import N_, _
+from annlab.quiz.text import aligned
 from annlab.quiz.words import say
 
 
@@ -25,17 +27,17 @@ class ReviewQuestion:
     number: int
     show_me: ShowMe
 
-    def question(self, lang: str) -> str:
-        return say(lang, f"review.{self.number}.question")
+    def question(self) -> str:
+        return say(f"review.{self.number}.question")
 
-    def answer_text(self, lang: str) -> str:
-        text = say(lang, f"review.{self.number}.answer")
+    def answer_text(self) -> str:
+        text = say(f"review.{self.number}.answer")
         if self.number == 8:
-            text += "\n" + gpu_table(lang)
+            text += "\n" + gpu_table()
         return text
 
-    def show_me_text(self, lang: str) -> str:
-        return say(lang, f"review.{self.number}.show")
+    def show_me_text(self) -> str:
+        return say(f"review.{self.number}.show")
 
 
 REVIEW: tuple[ReviewQuestion, ...] = (
@@ -55,19 +57,15 @@ REVIEW: tuple[ReviewQuestion, ...] = (
 # device machine's 16-core host / CuPy on an NVIDIA H200, 2026-11-26 (see docs/benchmarks.md).
 GPU_BATCHES = (1, 64, 1024, 8192)
 GPU_TABLE: tuple[tuple[str, tuple[tuple[int, int], ...]], ...] = (
-    ("2-3-1 (the chapter's)", ((39, 844), (51, 732), (118, 460), (382, 455))),
+    (N_("2-3-1 (the chapter's)"), ((39, 844), (51, 732), (118, 460), (382, 455))),
     ("64-64-10", ((34, 448), (52, 471), (514, 494), (3864, 471))),
     ("784-256-10", ((500, 444), (593, 471), (2630, 492), (24772, 722))),
     ("784-1024-10", ((4192, 696), (1624, 722), (11734, 712), (110010, 1313))),
 )
 
 
-def gpu_table(lang: str) -> str:
+def gpu_table() -> str:
     """The measured table as aligned plain text (NumPy / CuPy µs per step)."""
-    head = [say(lang, "review.8.table-head")] + [say(lang, "review.8.table-batch", batch=b) for b in GPU_BATCHES]
-    rows = [[name] + [f"{cpu:,} / {gpu:,}" for cpu, gpu in cells] for name, cells in GPU_TABLE]
-    widths = [max(len(r[k]) for r in [head] + rows) for k in range(len(head))]
-    lines = []
-    for r in [head] + rows:
-        lines.append("  ".join(cell.ljust(w) if k == 0 else cell.rjust(w) for k, (cell, w) in enumerate(zip(r, widths))).rstrip())
-    return "\n".join(lines)
+    head = [say("review.8.table-head")] + [say("review.8.table-batch", batch=b) for b in GPU_BATCHES]
+    rows = [[_(name)] + [f"{cpu:,} / {gpu:,}" for cpu, gpu in cells] for name, cells in GPU_TABLE]
+    return "\n".join(aligned([head] + rows))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from wcwidth import wcswidth
 
 from annlab.engine.activations import ACTIVATIONS
 from annlab.engine.chain import bias_name, unit_name, weight_name
@@ -35,89 +36,100 @@ def symbol(activation: str) -> str:
 # --- the question -----------------------------------------------------------------------------
 
 
-def question_text(exercise: Exercise, lang: str) -> str:
+def question_text(exercise: Exercise) -> str:
     s, asks = exercise.scenario, exercise.asks
     if isinstance(s, TableScenario):
-        ask = say(lang, f"ask.{asks.quantity}", row=asks.row)
-        return "\n".join([describe_table(s, lang), "", ask, say(lang, "rounding")])
+        ask = say(f"ask.{asks.quantity}", row=asks.row)
+        return "\n".join([describe_table(s), "", ask, say("rounding")])
     if exercise.kind == "y3x":
-        network = say(lang, "network.no-hidden", w=num(s.weights[0][0, 0]), b=num(s.biases[0][0]), loss=say(lang, f"loss.{s.loss}"))
-        ask = say(lang, "ask.y3x", parameter=asks.parameter, lr=num(s.learning_rate))
-        return "\n".join([say(lang, "ask.y3x-data"), network, "", ask, say(lang, "rounding")])
+        network = say("network.no-hidden", w=num(s.weights[0][0, 0]), b=num(s.biases[0][0]), loss=say(f"loss.{s.loss}"))
+        ask = say("ask.y3x", parameter=asks.parameter, lr=num(s.learning_rate))
+        return "\n".join([say("ask.y3x-data"), network, "", ask, say("rounding")])
     sizes = s.layers
     name = ""
     if asks.quantity in ("h", "a", "prediction"):
         kind = "h" if asks.quantity == "h" else "a"
         name = unit_name(kind, asks.layer, asks.unit - 1, sizes)
-    ask = say(lang, f"ask.{asks.quantity}", name=name, unit=asks.unit, layer=asks.layer, point=asks.point,
+    ask = say(f"ask.{asks.quantity}", name=name, unit=asks.unit, layer=asks.layer, point=asks.point,
               parameter=asks.parameter, lr=num(s.learning_rate))
-    return "\n".join([describe_network(s, lang), "", ask, say(lang, "rounding")])
+    return "\n".join([describe_network(s), "", ask, say("rounding")])
 
 
-def describe_network(s: NetworkScenario, lang: str) -> str:
+def describe_network(s: NetworkScenario) -> str:
     last = len(s.layers) - 1
     layers = ", ".join(
-        say(lang, "network.output" if l == last else "network.layer", layer=l, activation=say(lang, f"activation.{s.activations[l - 1]}"))
+        say("network.output" if l == last else "network.layer", layer=l, activation=say(f"activation.{s.activations[l - 1]}"))
         for l in range(1, last + 1)
     )
-    lines = [say(lang, "network.shape", shape="-".join(map(str, s.layers)), layers=layers, loss=say(lang, f"loss.{s.loss}"))]
+    lines = [say("network.shape", shape="-".join(map(str, s.layers)), layers=layers, loss=say(f"loss.{s.loss}"))]
     for l in range(1, last + 1):
         lines.append("")
-        lines.append(say(lang, "network.weights", layer=l))
+        lines.append(say("network.weights", layer=l))
         head = [""] + [unit_name("h", l, j, s.layers) for j in range(s.layers[l])]
         rows = [[unit_name("a", l - 1, i, s.layers)] + [num(v) for v in s.weights[l - 1][i]] for i in range(s.layers[l - 1])]
         lines += _aligned([head] + rows)
-        lines.append(say(lang, "network.biases", layer=l, values="[" + ", ".join(num(v) for v in s.biases[l - 1]) + "]"))
-    lines += ["", say(lang, "data.points")]
+        lines.append(say("network.biases", layer=l, values="[" + ", ".join(num(v) for v in s.biases[l - 1]) + "]"))
+    lines += ["", say("data.points")]
     for k in range(s.inputs.shape[0]):
-        lines.append("  " + say(lang, "data.point", point=k + 1, x=", ".join(num(v) for v in s.inputs[k]),
+        lines.append("  " + say("data.point", point=k + 1, x=", ".join(num(v) for v in s.inputs[k]),
                                 y=", ".join(num(v) for v in s.targets[k])))
     return "\n".join(lines)
 
 
-def describe_table(t: TableScenario, lang: str) -> str:
-    head = [""] + [say(lang, f"class.{c}") for c in t.classes]
+def describe_table(t: TableScenario) -> str:
+    head = [""] + [say(f"class.{c}") for c in t.classes]
     rows = []
     for r, target in enumerate(t.targets):
         cells = [f"{p:.2f}" + ("*" if t.classes[c] == target else " ") for c, p in enumerate(t.probabilities[r])]
-        rows.append([say(lang, "table.row", row=r + 1, target=say(lang, f"class.{target}"))] + cells)
-    intro = say(lang, "table.intro", rows=len(t.targets), classes=len(t.classes))
+        rows.append([say("table.row", row=r + 1, target=say(f"class.{target}"))] + cells)
+    intro = say("table.intro", rows=len(t.targets), classes=len(t.classes))
     return "\n".join([intro] + _aligned([head] + rows))
 
 
 def _aligned(rows: list[list[str]]) -> list[str]:
-    widths = [max(len(r[k]) for r in rows) for k in range(len(rows[0]))]
-    return ["  " + "  ".join(c.ljust(w) if k == 0 else c.rjust(w) for k, (c, w) in enumerate(zip(r, widths))).rstrip() for r in rows]
+    return ["  " + line for line in aligned(rows)]
+
+
+def cells(text: str) -> int:
+    """Terminal cells ``text`` takes (a Chinese character takes two)."""
+    return max(wcswidth(text), len(text))
+
+
+def aligned(rows: list[list[str]]) -> list[str]:
+    """Rows as columns: the first left-aligned, the others right-aligned, measured in cells."""
+    widths = [max(cells(r[k]) for r in rows) for k in range(len(rows[0]))]
+    pad = [[" " * (w - cells(c)) for c, w in zip(r, widths)] for r in rows]
+    return ["  ".join(c + p if k == 0 else p + c for k, (c, p) in enumerate(zip(r, pads))).rstrip() for r, pads in zip(rows, pad)]
 
 
 # --- the worked solution ----------------------------------------------------------------------
 
 
-def solution_text(exercise: Exercise, lang: str) -> str:
+def solution_text(exercise: Exercise) -> str:
     s, asks = exercise.scenario, exercise.asks
     if isinstance(s, TableScenario):
-        return "\n".join(_table_solution(s, asks, lang))
+        return "\n".join(_table_solution(s, asks))
     if exercise.kind == "y3x":
-        return "\n".join(_y3x_solution(s, asks, lang))
+        return "\n".join(_y3x_solution(s, asks))
     forward, backward = s.passes()
     last = len(s.layers) - 1
     lines: list[str] = []
     if asks.quantity in ("h", "a", "prediction"):
-        lines.append(say(lang, "solve.forward", point=asks.point))
+        lines.append(say("solve.forward", point=asks.point))
         lines += _forward_lines(s, forward, asks.point - 1, asks.layer, asks.unit - 1, with_activation=asks.quantity != "h")
         return "\n".join(lines)
     points = range(s.inputs.shape[0])
     for k in points:
-        lines.append(say(lang, "solve.forward", point=k + 1))
+        lines.append(say("solve.forward", point=k + 1))
         lines += _forward_lines(s, forward, k, last, None, with_activation=True)
     lines += _loss_lines(s, forward)
     if asks.quantity == "loss":
         return "\n".join(lines)
     parameter = parse_parameter(asks.parameter)
-    lines.append(say(lang, "solve.backward"))
-    lines += _backward_lines(s, forward, backward, parameter, lang)
+    lines.append(say("solve.backward"))
+    lines += _backward_lines(s, forward, backward, parameter)
     if asks.quantity == "updated":
-        lines += _update_lines(s, backward, parameter, lang)
+        lines += _update_lines(s, backward, parameter)
     return "\n".join(lines)
 
 
@@ -185,7 +197,7 @@ def _loss_lines(s: NetworkScenario, forward) -> list[str]:
     return [f"  {formula}", f"    = {numbers} = {num(forward.loss)}"]
 
 
-def _backward_lines(s: NetworkScenario, forward, backward, parameter, lang: str) -> list[str]:
+def _backward_lines(s: NetworkScenario, forward, backward, parameter) -> list[str]:
     sizes = s.layers
     last = len(sizes) - 1
     m = s.inputs.shape[0]  # gradient exercises have one data point
@@ -199,7 +211,7 @@ def _backward_lines(s: NetworkScenario, forward, backward, parameter, lang: str)
             p, y = forward.activations[-1][point, k], s.targets[point, k]
             h = unit_name("h", last, k, sizes)
             lines.append(f"  ∂C/∂{h} = (ŷ{k + 1} − y{k + 1})/m = ({num(p)} − {num(y)})/{m} = {num(delta[k])}"
-                         f"   ({say(lang, 'solve.softmax-with-loss')})")
+                         f"   ({say('solve.softmax-with-loss')})")
     else:
         for k in range(sizes[last]):
             p, y = forward.activations[-1][point, k], s.targets[point, k]
@@ -258,16 +270,16 @@ def _through_activation(s: NetworkScenario, forward, backward, l: int, j: int) -
     return lines
 
 
-def _update_lines(s: NetworkScenario, backward, parameter, lang: str) -> list[str]:
+def _update_lines(s: NetworkScenario, backward, parameter) -> list[str]:
     g = parameter.gradient(backward)
     before = parameter.value(s)
     after = before - s.learning_rate * g
     name = parameter.name
-    return [say(lang, "solve.update"),
+    return [say("solve.update"),
             f"  {name} ← {name} − lr·∂C/∂{name} = {num(before)} − {num(s.learning_rate)}·{signed(g)} = {num(after)}"]
 
 
-def _y3x_solution(s: NetworkScenario, asks, lang: str) -> list[str]:
+def _y3x_solution(s: NetworkScenario, asks) -> list[str]:
     forward, backward = s.passes()
     x, y = s.inputs[:, 0], s.targets[:, 0]
     p = forward.activations[-1][:, 0]
@@ -285,19 +297,19 @@ def _y3x_solution(s: NetworkScenario, asks, lang: str) -> list[str]:
     else:
         terms = " + ".join(f"({num(a)} − {num(t)})" for a, t in zip(p, y))
         lines.append(f"  ∂C/∂b = (2/m)·Σ (ŷ − y) = (2/{m})·[{terms}] = {num(parameter.gradient(backward))}")
-    return lines + _update_lines(s, backward, parameter, lang)
+    return lines + _update_lines(s, backward, parameter)
 
 
-def _table_solution(t: TableScenario, asks, lang: str) -> list[str]:
+def _table_solution(t: TableScenario, asks) -> list[str]:
     p = t.target_probabilities()
     losses = -np.log(p)
     if asks.quantity == "row-loss":
         r = asks.row - 1
-        return [f"  −ln p({say(lang, f'class.{t.targets[r]}')}) = −ln({p[r]:.2f}) = {num(losses[r])}"]
-    lines = [f"  {say(lang, 'table.row', row=r + 1, target=say(lang, f'class.{t.targets[r]}'))}: "
+        return [f"  −ln p({say(f'class.{t.targets[r]}')}) = −ln({p[r]:.2f}) = {num(losses[r])}"]
+    lines = [f"  {say('table.row', row=r + 1, target=say(f'class.{t.targets[r]}'))}: "
              f"−ln({p[r]:.2f}) = {num(losses[r])}" for r in range(p.size)]
     lines.append(f"  C = (1/{p.size})·[{' + '.join(num(v) for v in losses)}] = {num(float(np.mean(losses)))}"
-                 f"   ({say(lang, 'solve.mean', rows=p.size)})")
+                 f"   ({say('solve.mean', rows=p.size)})")
     return lines
 
 

@@ -7,8 +7,12 @@ as ``annlab/scenarios`` (see pyproject.toml), so both editable and installed cop
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
+
+from annlab import language
+from annlab.scenario.model import ScenarioText, text_in
 
 DEFAULT_SCENARIO = "toy-backprop"
 
@@ -18,22 +22,34 @@ def scenarios_dir() -> Path:
     for candidate in (here / "scenarios", here.parent / "scenarios"):
         if candidate.is_dir():
             return candidate
-    raise FileNotFoundError("annlab's bundled scenarios are missing from this installation")
+    raise FileNotFoundError(language._("annlab's bundled scenarios are missing from this installation"))
 
 
 @dataclass(frozen=True)
 class BundledScenario:
     name: str  # the file's stem, what `annlab play NAME` accepts
     path: Path
-    title: str
-    summary: str
+    text: ScenarioText  # [scenario]'s own title and summary
+    texts: Mapping[str, ScenarioText] = field(default_factory=dict)  # [scenario.zh] …
+
+    @property
+    def title(self) -> str:
+        """The title in the interface language, as the loaded scenario shows it."""
+        return text_in(self.text, self.texts, language.current()).title
+
+    @property
+    def summary(self) -> str:
+        return text_in(self.text, self.texts, language.current()).summary or ""
 
 
 def bundled_scenarios() -> list[BundledScenario]:
     found = []
     for path in sorted(scenarios_dir().glob("*.toml")):
         info = tomllib.loads(path.read_text("utf-8")).get("scenario", {})
-        found.append(BundledScenario(path.stem, path, info.get("title", path.stem), info.get("summary", "")))
+        own = ScenarioText(info.get("title", path.stem), info.get("summary", ""))
+        texts = {lang: ScenarioText(info[lang]["title"], info[lang].get("summary"))
+                 for lang in language.LANGUAGES if isinstance(info.get(lang), dict) and "title" in info[lang]}
+        found.append(BundledScenario(path.stem, path, own, texts))
     return found
 
 

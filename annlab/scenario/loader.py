@@ -30,9 +30,10 @@ from annlab.engine.datasets import GENERATORS, generate, initial_parameters
 from annlab.engine.losses import LOSSES
 from annlab.engine.optimizers import OPTIMIZERS
 from annlab.errors import ScenarioError
+from annlab.language import LANGUAGES, N_, _, ngettext
 from annlab.scenario import schema
 from annlab.scenario.kinds import KINDS, resolve
-from annlab.scenario.model import GallerySpec, GeneratedData, NetworkSpec, Scenario, TableSpec, TrainingSpec
+from annlab.scenario.model import GallerySpec, GeneratedData, NetworkSpec, Scenario, ScenarioText, TableSpec, TrainingSpec
 
 GRADIENTS = ("chain-rule", "finite-difference")
 MAX_EPOCHS = 10_000_000
@@ -57,7 +58,7 @@ def load_scenario(path: str | Path) -> Scenario:
         raise _toml_error(path, text, exc) from None
     except RecursionError:
         # tomllib and msgspec recurse once per level: a hostile [[[[…]]]] exhausts the stack.
-        raise ScenarioError(str(path), "invalid TOML: lists or tables nested hundreds of levels deep; expected a scenario (at most 3 levels)") from None
+        raise ScenarioError(str(path), _("invalid TOML: lists or tables nested hundreds of levels deep; expected a scenario (at most 3 levels)")) from None
     except ValueError as exc:
         # Python refuses to convert integers of more than 4,300 digits (a guard against slow
         # parsing); tomllib lets that ValueError through.
@@ -66,7 +67,7 @@ def load_scenario(path: str | Path) -> Scenario:
         column = digits.start() - (text.rfind("\n", 0, digits.start()) + 1) + 1 if digits else None
         if "integer string conversion" not in str(exc):
             raise
-        raise ScenarioError(str(path), "invalid TOML: an integer thousands of digits long; expected an ordinary number", line=line, column=column) from None
+        raise ScenarioError(str(path), _("invalid TOML: an integer thousands of digits long; expected an ordinary number"), line=line, column=column) from None
 
 
 def check_scenario(scenario: Scenario) -> Scenario:
@@ -87,34 +88,35 @@ def check_scenario(scenario: Scenario) -> Scenario:
 def _read_text(path: Path) -> str:
     name = str(path)
     if not path.exists():
-        raise ScenarioError(name, "no such file")
+        raise ScenarioError(name, _("no such file"))
     if path.is_dir():
-        raise ScenarioError(name, "is a folder; expected a scenario file (.toml)")
+        raise ScenarioError(name, _("is a folder; expected a scenario file (.toml)"))
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ScenarioError(name, f"cannot be read ({exc.strerror or exc})") from None
+        raise ScenarioError(name, _("cannot be read ({reason})").format(reason=exc.strerror or exc)) from None
     if len(data) > MAX_FILE_BYTES:
-        raise ScenarioError(name, f"is {len(data):,} bytes; expected a scenario file under {MAX_FILE_BYTES:,} bytes")
+        raise ScenarioError(name, _("is {size} bytes; expected a scenario file under {most} bytes").format(size=f"{len(data):,}", most=f"{MAX_FILE_BYTES:,}"))
     if not data.strip():
-        raise ScenarioError(name, "is empty; expected a TOML scenario with at least a [scenario] title")
+        raise ScenarioError(name, _("is empty; expected a TOML scenario with at least a [scenario] title"))
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) and b"\x00" in data:
         # Some Windows editors save "Unicode" as UTF-16, which looks binary (NUL bytes).
-        raise ScenarioError(name, "is UTF-16 text; expected UTF-8 (save it as UTF-8 in your editor)")
+        raise ScenarioError(name, _("is UTF-16 text; expected UTF-8 (save it as UTF-8 in your editor)"))
     if b"\x00" in data:
-        raise ScenarioError(name, "is a binary file; expected a TOML text file")
+        raise ScenarioError(name, _("is a binary file; expected a TOML text file"))
     # A UTF-8 byte order mark (Notepad adds one) is not TOML: tomllib would call line 1 an
     # "invalid statement", so it is dropped before parsing.
     data = data.removeprefix(b"\xef\xbb\xbf")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ScenarioError(name, f"is not UTF-8 text (byte {exc.start}); expected a TOML text file") from None
+        raise ScenarioError(name, _("is not UTF-8 text (byte {byte}); expected a TOML text file").format(byte=exc.start)) from None
 
 
 def _toml_error(path: Path, text: str, exc: tomllib.TOMLDecodeError) -> ScenarioError:
     message = str(exc)
     line = column = None
+    ends_first = False
     match = re.search(r"\(at line (\d+), column (\d+)\)", message)
     if match:
         line, column = int(match.group(1)), int(match.group(2))
@@ -122,13 +124,54 @@ def _toml_error(path: Path, text: str, exc: tomllib.TOMLDecodeError) -> Scenario
     elif "end of document" in message:
         # tomllib gives no position when the file ends inside a value ("unclosed array" with
         # no newline after it): the place to look is just after the last character written.
-        message = message.replace("(at end of document)", "").strip() + " (the file ends first)"
+        message = message.replace("(at end of document)", "").strip()
+        ends_first = True
         line, column = _end_of_text(text)
     # tomllib speaks Python: "Cannot declare ('network',) twice", "Illegal character '\\n'".
     message = re.sub(r"\(((?:'[^']*',? ?)+)\)", lambda m: "[" + ".".join(re.findall(r"'([^']*)'", m.group(1))) + "]", message)
     if message.startswith("Illegal character '\\n'"):
-        message = "a string is not closed before the end of the line (a quote is missing)"
-    return ScenarioError(str(path), f"invalid TOML: {message[:1].lower() + message[1:]}", line=line, column=column)
+        message = N_("a string is not closed before the end of the line (a quote is missing)")
+    problem = _toml_problem(message[:1].lower() + message[1:])
+    if ends_first:
+        problem = _("{problem} (the file ends first)").format(problem=problem)
+    return ScenarioError(str(path), _("invalid TOML: {problem}").format(problem=problem), line=line, column=column)
+
+
+# tomllib's sentences (Python 3.11), lower-cased as the message shows them, in the learner's
+# language; a sentence a later Python words differently is shown as tomllib wrote it.
+_TOML_PROBLEMS = tuple((re.compile(pattern), words) for pattern, words in (
+    (r"invalid statement", N_("invalid statement")),
+    (r"expected newline or end of document after a statement", N_("expected newline or end of document after a statement")),
+    (r"expected '=' after a key in a key/value pair", N_("expected '=' after a key in a key/value pair")),
+    (r"expected '\]' at the end of a table declaration", N_("expected ']' at the end of a table declaration")),
+    (r"expected '\]\]' at the end of an array declaration", N_("expected ']]' at the end of an array declaration")),
+    (r"expected (?P<text>'.*')", N_("expected {text}")),
+    (r"found invalid character (?P<char>.+)", N_("found invalid character {char}")),
+    (r"cannot declare (?P<table>.+) twice", N_("cannot declare {table} twice")),
+    (r"cannot overwrite a value", N_("cannot overwrite a value")),
+    (r"cannot mutate immutable namespace (?P<table>.+)", N_("cannot change {table}, which is already complete")),
+    (r"cannot redefine namespace (?P<table>.+)", N_("cannot redefine {table}")),
+    (r"invalid initial character for a key part", N_("invalid initial character for a key part")),
+    (r"unclosed array", N_("unclosed array")),
+    (r"unclosed inline table", N_("unclosed inline table")),
+    (r"duplicate inline table key (?P<key>.+)", N_("duplicate inline table key {key}")),
+    (r"unescaped '\\' in a string", N_("unescaped '\\' in a string")),
+    (r"invalid hex value", N_("invalid hex value")),
+    (r"escaped character is not a unicode scalar value", N_("escaped character is not a Unicode scalar value")),
+    (r"unterminated string", N_("unterminated string")),
+    (r"illegal character (?P<char>.+)", N_("illegal character {char}")),
+    (r"invalid date or datetime", N_("invalid date or datetime")),
+    (r"invalid value", N_("invalid value")),
+    (r"a string is not closed before the end of the line \(a quote is missing\)", N_("a string is not closed before the end of the line (a quote is missing)")),
+))
+
+
+def _toml_problem(message: str) -> str:
+    for pattern, words in _TOML_PROBLEMS:
+        match = pattern.fullmatch(message)
+        if match:
+            return _(words).format(**match.groupdict())
+    return message
 
 
 def _end_of_text(text: str) -> tuple[int, int]:
@@ -139,29 +182,29 @@ def _end_of_text(text: str) -> tuple[int, int]:
 
 def _describe(value: Any) -> str:
     if isinstance(value, bool):
-        return f"{str(value).lower()} (a boolean)"
+        return _("{value} (a boolean)").format(value=str(value).lower())
     if isinstance(value, str):
-        return f"{value!r} (a string)"
+        return _("{value} (a string)").format(value=repr(value))
     if isinstance(value, int):
-        return f"{value} (an integer)"
+        return _("{value} (an integer)").format(value=value)
     if isinstance(value, float):
-        return f"{value} (a number)"
+        return _("{value} (a number)").format(value=value)
     if isinstance(value, list):
-        return f"a list of {len(value)}"
+        return _("a list of {count}").format(count=len(value))
     if isinstance(value, dict):
-        return "a table"
+        return _("a table")
     if isinstance(value, (datetime.date, datetime.time)):
-        return f"{value.isoformat()} (a date/time)"
+        return _("{value} (a date/time)").format(value=value.isoformat())
     return repr(value)
 
 
 _TYPE_WORDS = {
-    "int": "an integer",
-    "float": "a number",
-    "str": "a string",
-    "array": "a list",
-    "object": "a table",
-    "bool": "true or false",
+    "int": N_("an integer"),
+    "float": N_("a number"),
+    "str": N_("a string"),
+    "array": N_("a list"),
+    "object": N_("a table"),
+    "bool": N_("true or false"),
 }
 
 
@@ -178,14 +221,22 @@ class _Checker:
         return ScenarioError(self.name, message, key=key, line=self.line_of(key))
 
     def line_of(self, key: str) -> int | None:
-        """The line where ``section.name`` is set (TOML parsers keep no positions)."""
+        """The line where ``section.name`` is set (TOML parsers keep no positions): under a
+        ``[section.sub]`` header when the file has one (``scenario.zh.title``), else under
+        ``[section]``."""
         parts = re.split(r"[.\[]", key)
-        section, leaf = parts[0], parts[1] if len(parts) > 1 else None
+        if len(parts) > 1:
+            found = self._line_under(".".join(parts[:2]), parts[2] if len(parts) > 2 else None)
+            if found is not None:
+                return found
+        return self._line_under(parts[0], parts[1] if len(parts) > 1 else None)
+
+    def _line_under(self, section: str, leaf: str | None) -> int | None:
         current = None
         header_line = None
         for number, line in enumerate(self.lines, start=1):
             stripped = line.strip()
-            header = re.match(r"^\[\s*([A-Za-z0-9_-]+)\s*\]", stripped)
+            header = re.match(r"^\[\s*([A-Za-z0-9_.-]+)\s*\]", stripped)
             if header:
                 current = header.group(1)
                 if current == section and leaf is None:
@@ -217,26 +268,31 @@ class _Checker:
             full = f"{key}.{field}" if key else field
             allowed = self.allowed_fields(key)
             close = difflib.get_close_matches(field, allowed, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            where_words = f"[{key}]" if key else "the top level"
-            return self.fail(full, f"unknown key{hint}; {where_words} takes: {', '.join(allowed)}")
+            takes = ", ".join(allowed)
+            if close and key:
+                return self.fail(full, _("unknown key (did you mean {close!r}?); [{table}] takes: {keys}").format(close=close[0], table=key, keys=takes))
+            if close:
+                return self.fail(full, _("unknown key (did you mean {close!r}?); the top level takes: {keys}").format(close=close[0], keys=takes))
+            if key:
+                return self.fail(full, _("unknown key; [{table}] takes: {keys}").format(table=key, keys=takes))
+            return self.fail(full, _("unknown key; the top level takes: {keys}").format(keys=takes))
         missing = re.match(r"Object missing required field `(.+)`", message)
         if missing:
             field = missing.group(1)
             full = f"{key}.{field}" if key else field
             if not key:
-                return self.fail(full, f"missing; expected a [{field}] section")
-            return self.fail(full, "missing; this key is required")
+                return self.fail(full, _("missing; expected a [{section}] section").format(section=field))
+            return self.fail(full, _("missing; this key is required"))
         expected = re.match(r"Expected `(.+?)`(.*?)(?:, got `(.+)`)?$", message)
         if expected:
             types = [t.strip() for t in expected.group(1).split("|") if t.strip() != "null"]
-            words = " or ".join(_TYPE_WORDS.get(t, t) for t in types)
+            words = _(" or ").join(_(_TYPE_WORDS[t]) if t in _TYPE_WORDS else t for t in types)
             bound = expected.group(2).strip()
             found = self.found_at(key)
-            return self.fail(key, f"expected {words}{' ' + bound if bound else ''}, found {_describe(found)}")
+            return self.fail(key, _("expected {type}, found {found}").format(type=words + (" " + bound if bound else ""), found=_describe(found)))
         invalid = re.match(r"Invalid enum value (.+)", message)
         if invalid:
-            return self.fail(key, f"found {invalid.group(1)}; expected one of: {self.enum_values(key)}")
+            return self.fail(key, _("found {value}; expected one of: {choices}").format(value=invalid.group(1), choices=self.enum_values(key)))
         return self.fail(key, message)
 
     def allowed_fields(self, key: str) -> list[str]:
@@ -263,25 +319,33 @@ class _Checker:
         unsafe = _control_character(self.raw)
         if unsafe:
             key, char = unsafe
-            raise self.fail(key, f"found the control character U+{ord(char):04X}; expected printable text (a terminal would obey it)")
+            raise self.fail(key, _("found the control character {code}; expected printable text (a terminal would obey it)").format(code=f"U+{ord(char):04X}"))
         try:
             parsed = msgspec.convert(self.raw, schema.ScenarioFile)
         except msgspec.ValidationError as exc:
             raise self.structure_error(exc) from None
         info = parsed.scenario
         if not info.title.strip():
-            raise self.fail("scenario.title", "is empty; expected a title for the learner")
+            raise self.fail("scenario.title", _("is empty; expected a title for the learner"))
+        texts = {}
+        for lang in LANGUAGES:
+            table = getattr(info, lang)
+            if table is None:
+                continue
+            if not table.title.strip():
+                raise self.fail(f"scenario.{lang}.title", _("is empty; expected a title for the learner"))
+            texts[lang] = ScenarioText(table.title.strip(), None if table.summary is None else table.summary.strip())
         kind = KINDS.get(info.kind)
         if kind is None:
-            raise self.fail("scenario.kind", f"found {info.kind!r}{_close(info.kind, KINDS)}; expected one of: {', '.join(sorted(KINDS))}")
+            raise self.fail("scenario.kind", _found_one_of(info.kind, sorted(KINDS)))
         wanted = kind.sections
         for section in ("data", "network", "training", "table", "gallery"):
             present = getattr(parsed, section) is not None
             if present and section not in wanted:
-                raise self.fail(section, f"section [{section}] is not used by kind {info.kind!r}; expected only {_sections(wanted)}")
+                raise self.fail(section, _("section [{section}] is not used by kind {kind!r}; expected only {sections}").format(section=section, kind=info.kind, sections=_sections(wanted)))
             if not present and section in wanted:
-                raise self.fail(section, f"missing; kind {info.kind!r} needs a [{section}] section")
-        base = dict(path=self.path, title=info.title.strip(), kind=info.kind, summary=info.summary.strip())
+                raise self.fail(section, _("missing; kind {kind!r} needs a [{section}] section").format(kind=info.kind, section=section))
+        base = dict(path=self.path, text=ScenarioText(info.title.strip(), info.summary.strip()), kind=info.kind, texts=texts)
         return resolve(kind.build)(self, parsed, base)
 
     def training_scenario(self, parsed: schema.ScenarioFile, base: dict[str, Any]) -> Scenario:
@@ -290,7 +354,8 @@ class _Checker:
         inputs, targets, origin = self.data(data, sizes)
         values = inputs.shape[0] * max(sizes)
         if values > MAX_VALUES_PER_LAYER:
-            raise self.fail("network.layers", f"found {inputs.shape[0]:,} data points × {max(sizes):,} units = {values:,} values in one layer; expected at most {MAX_VALUES_PER_LAYER:,} (fewer points or smaller layers)")
+            raise self.fail("network.layers", _("found {points} data points × {units} units = {values} values in one layer; expected at most {most} (fewer points or smaller layers)").format(
+                points=f"{inputs.shape[0]:,}", units=f"{max(sizes):,}", values=f"{values:,}", most=f"{MAX_VALUES_PER_LAYER:,}"))
         network = self.network(net, sizes)
         if data.generator is None:
             # A float32 network's data meet float32 where they are cast (the decision map, the
@@ -311,26 +376,26 @@ class _Checker:
 
     def layer_sizes(self, net: schema.NetworkSection) -> tuple[int, ...]:
         if len(net.layers) < 2:
-            raise self.fail("network.layers", f"found {len(net.layers)} size(s); expected at least 2 (inputs and outputs)")
+            raise self.fail("network.layers", _("found {count} size(s); expected at least 2 (inputs and outputs)").format(count=len(net.layers)))
         for i, units in enumerate(net.layers):
             if not 1 <= units <= MAX_UNITS:
-                raise self.fail(f"network.layers[{i}]", f"found {units}; expected a layer size from 1 to {MAX_UNITS:,}")
+                raise self.fail(f"network.layers[{i}]", _("found {units}; expected a layer size from 1 to {most}").format(units=units, most=f"{MAX_UNITS:,}"))
         count = sum(a * b + b for a, b in zip(net.layers, net.layers[1:]))
         if count > MAX_PARAMETERS:
-            raise self.fail("network.layers", f"found {count:,} parameters; expected at most {MAX_PARAMETERS:,} (smaller layers)")
+            raise self.fail("network.layers", _("found {count} parameters; expected at most {most} (smaller layers)").format(count=f"{count:,}", most=f"{MAX_PARAMETERS:,}"))
         return tuple(net.layers)
 
     def seed(self, key: str, value: int) -> int:
         # NumPy's generators take seeds ≥ 0 and would raise deep inside a run otherwise.
         if value < 0:
-            raise self.fail(key, f"found {value}; expected a whole number ≥ 0")
+            raise self.fail(key, _("found {value}; expected a whole number ≥ 0").format(value=value))
         return value
 
     def finite(self, key: str, values: Any) -> np.ndarray:
         array = np.asarray(values, dtype=np.float64)
         if not np.all(np.isfinite(array)):
             bad = array[~np.isfinite(array)][0]
-            raise self.fail(key, f"found {bad}; expected finite numbers (no nan or inf)")
+            raise self.fail(key, _("found {value}; expected finite numbers (no nan or inf)").format(value=bad))
         return array
 
     def fits_dtype(self, key: str, values: np.ndarray, dtype: str) -> None:
@@ -339,7 +404,7 @@ class _Checker:
         found = beyond_range(values, dtype)
         if found is not None:
             index, value = found
-            raise self.fail(key + "".join(f"[{i}]" for i in index), does_not_fit(value, dtype, 'or dtype = "float64"'))
+            raise self.fail(key + "".join(f"[{i}]" for i in index), does_not_fit(value, dtype, _("or {setting}").format(setting='dtype = "float64"')))
 
     def loss_suits_outputs(self, loss: str, last: str, targets: np.ndarray, generator: str | None) -> None:
         """A cross-entropy takes logarithms of the outputs as probabilities: the output layer
@@ -366,133 +431,134 @@ class _Checker:
             row, column = (int(i) for i in outside[0])
             value = f"{targets[row, column]:g}"
             if generator is None:
-                raise self.fail(f"data.targets[{row}][{column}]", f"found {value}; expected targets from 0 to 1 for {loss} (they are probabilities)")
-            raise self.fail(key, f"the {generator!r} generator makes targets such as {value}; expected targets from 0 to 1 for {loss} (they are probabilities)")
+                raise self.fail(f"data.targets[{row}][{column}]", _("found {value}; expected targets from 0 to 1 for {loss} (they are probabilities)").format(value=value, loss=loss))
+            raise self.fail(key, _("the {generator!r} generator makes targets such as {value}; expected targets from 0 to 1 for {loss} (they are probabilities)").format(generator=generator, value=value, loss=loss))
         if loss == "categorical-cross-entropy":
             sums = targets.sum(axis=1)
             off = np.flatnonzero(np.abs(sums - 1) > PROBABILITY_TOLERANCE)
             if off.size:
                 row = int(off[0])
                 where = f"data.targets[{row}]" if generator is None else key
-                raise self.fail(where, f"sums to {sums[row]:.6g}; expected each row of targets to sum to 1 for categorical-cross-entropy (one class, or probabilities shared between the classes)")
+                raise self.fail(where, _("sums to {sum}; expected each row of targets to sum to 1 for categorical-cross-entropy (one class, or probabilities shared between the classes)").format(sum=f"{sums[row]:.6g}"))
 
     def matrix(self, key: str, rows: list[list[float]], columns: int, what: str) -> np.ndarray:
         if not rows:
-            raise self.fail(key, f"is empty; expected at least one row of {columns} {what}")
+            raise self.fail(key, _("is empty; expected at least one row of {count} {what}").format(count=columns, what=what))
         for i, row in enumerate(rows):
             if len(row) != columns:
-                raise self.fail(f"{key}[{i}]", f"found {len(row)} values; expected {columns} {what}")
+                raise self.fail(f"{key}[{i}]", _("found {found} values; expected {count} {what}").format(found=len(row), count=columns, what=what))
         return self.finite(key, rows)
 
     def data(self, data: schema.DataSection, sizes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, str]:
         if data.generator is not None:
             if data.inputs is not None or data.targets is not None:
-                raise self.fail("data.generator", "found both a generator and explicit inputs/targets; expected one or the other")
+                raise self.fail("data.generator", _("found both a generator and explicit inputs/targets; expected one or the other"))
             return self.generated(data, sizes)
         if data.inputs is None:
-            raise self.fail("data.inputs", "missing; expected inputs (one row per data point) or a generator")
+            raise self.fail("data.inputs", _("missing; expected inputs (one row per data point) or a generator"))
         if data.targets is None:
-            raise self.fail("data.targets", "missing; expected targets (one row per data point)")
-        x = self.matrix("data.inputs", data.inputs, sizes[0], f"inputs (network.layers[0] = {sizes[0]})")
-        y = self.matrix("data.targets", data.targets, sizes[-1], f"targets (the last layer has {sizes[-1]} units)")
+            raise self.fail("data.targets", _("missing; expected targets (one row per data point)"))
+        x = self.matrix("data.inputs", data.inputs, sizes[0], _("inputs (network.layers[0] = {size})").format(size=sizes[0]))
+        y = self.matrix("data.targets", data.targets, sizes[-1], _("targets (the last layer has {units} units)").format(units=sizes[-1]))
         if x.shape[0] != y.shape[0]:
-            raise self.fail("data.targets", f"found {y.shape[0]} rows; expected {x.shape[0]}, one per row of data.inputs")
-        return x, y, f"{x.shape[0]} data point{'s' if x.shape[0] != 1 else ''} from the file"
+            raise self.fail("data.targets", _("found {found} rows; expected {count}, one per row of data.inputs").format(found=y.shape[0], count=x.shape[0]))
+        points = x.shape[0]
+        return x, y, ngettext("{n} data point from the file", "{n} data points from the file", points).format(n=points)
 
     def generated(self, data: schema.DataSection, sizes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, str]:
         if data.generator not in GENERATORS:
-            raise self.fail("data.generator", f"found {data.generator!r}; expected one of: {', '.join(GENERATORS)}")
+            raise self.fail("data.generator", _("found {value!r}; expected one of: {choices}").format(value=data.generator, choices=", ".join(GENERATORS)))
         if not 1 <= data.samples <= 1_000_000:
-            raise self.fail("data.samples", f"found {data.samples}; expected 1 to 1,000,000")
+            raise self.fail("data.samples", _found_from_to(data.samples, 1, 1_000_000))
         if not (math.isfinite(data.noise) and data.noise >= 0):
-            raise self.fail("data.noise", f"found {data.noise}; expected a finite number ≥ 0")
+            raise self.fail("data.noise", _("found {value}; expected a finite number ≥ 0").format(value=data.noise))
         if not 2 <= data.classes <= 100:
-            raise self.fail("data.classes", f"found {data.classes}; expected 2 to 100")
+            raise self.fail("data.classes", _found_from_to(data.classes, 2, 100))
         classes = data.classes if data.generator == "spiral" else 2
         self.seed("data.seed", data.seed)
         x, y = generate(data.generator, data.samples, data.noise, classes, data.seed)
         if x.shape[1] != sizes[0]:
-            raise self.fail("network.layers", f"found {sizes[0]} inputs; the {data.generator!r} data have {x.shape[1]}")
+            raise self.fail("network.layers", _("found {found} inputs; the {generator!r} data have {count}").format(found=sizes[0], generator=data.generator, count=x.shape[1]))
         if y.shape[1] != sizes[-1]:
-            raise self.fail("network.layers", f"found {sizes[-1]} outputs; the {data.generator!r} data have {y.shape[1]} target column(s)")
-        return x, y, f"{data.samples} points from the {data.generator!r} generator (seed {data.seed}, noise {data.noise})"
+            raise self.fail("network.layers", _("found {found} outputs; the {generator!r} data have {count} target column(s)").format(found=sizes[-1], generator=data.generator, count=y.shape[1]))
+        return x, y, _("{n} points from the {generator!r} generator (seed {seed}, noise {noise})").format(n=data.samples, generator=data.generator, seed=data.seed, noise=data.noise)
 
     def network(self, net: schema.NetworkSection, sizes: tuple[int, ...]) -> NetworkSpec:
         if len(net.activations) != len(sizes) - 1:
-            raise self.fail("network.activations", f"found {len(net.activations)}; expected {len(sizes) - 1}, one per layer after the input")
+            raise self.fail("network.activations", _("found {found}; expected {count}, one per layer after the input").format(found=len(net.activations), count=len(sizes) - 1))
         for i, name in enumerate(net.activations):
             if name not in ACTIVATIONS:
-                raise self.fail(f"network.activations[{i}]", f"unknown activation {name!r}{_close(name, ACTIVATIONS)}; expected one of: {', '.join(ACTIVATIONS)}")
+                raise self.fail(f"network.activations[{i}]", _unknown("activation", name, ACTIVATIONS))
         if "softmax" in net.activations[:-1]:
-            raise self.fail("network.activations", "softmax is only supported on the last layer")
+            raise self.fail("network.activations", _("softmax is only supported on the last layer"))
         if net.activations[-1] == "softmax" and sizes[-1] == 1:
-            raise self.fail(f"network.activations[{len(sizes) - 2}]", "softmax over a single output is always 1 (nothing to learn); expected 'sigmoid' for one output, or 2 or more outputs for softmax")
+            raise self.fail(f"network.activations[{len(sizes) - 2}]", _("softmax over a single output is always 1 (nothing to learn); expected 'sigmoid' for one output, or 2 or more outputs for softmax"))
         if net.weights is None and net.biases is not None:
-            raise self.fail("network.biases", "found biases without weights; expected weights too, or a seed")
+            raise self.fail("network.biases", _("found biases without weights; expected weights too, or a seed"))
         if net.weights is not None:
             if net.seed is not None:
-                raise self.fail("network.seed", "found both a seed and explicit weights; expected one or the other")
+                raise self.fail("network.seed", _("found both a seed and explicit weights; expected one or the other"))
             weights, biases = self.explicit_parameters(net, sizes)
-            origin = "weights from the file"
+            origin = _("weights from the file")
         else:
             seed = 0 if net.seed is None else self.seed("network.seed", net.seed)
             weights, biases = initial_parameters(sizes, net.init, seed)
-            origin = f"{net.init} initialisation, seed {seed}"
+            origin = _("{init} initialisation, seed {seed}").format(init=net.init, seed=seed)
         return NetworkSpec(sizes, tuple(net.activations), net.dtype, weights, biases, origin)
 
     def explicit_parameters(self, net: schema.NetworkSection, sizes: tuple[int, ...]):
         assert net.weights is not None
         if len(net.weights) != len(sizes) - 1:
-            raise self.fail("network.weights", f"found {len(net.weights)} matrices; expected {len(sizes) - 1}, one per layer after the input")
+            raise self.fail("network.weights", _("found {found} matrices; expected {count}, one per layer after the input").format(found=len(net.weights), count=len(sizes) - 1))
         weights = []
         for l, matrix in enumerate(net.weights):
             rows, cols = sizes[l], sizes[l + 1]
             if len(matrix) != rows:
-                raise self.fail(f"network.weights[{l}]", f"found {len(matrix)} rows; expected {rows} (inputs) × {cols} (outputs)")
-            weights.append(self.matrix(f"network.weights[{l}]", matrix, cols, f"columns (layer {l + 1} has {cols} units)"))
+                raise self.fail(f"network.weights[{l}]", _("found {found} rows; expected {rows} (inputs) × {columns} (outputs)").format(found=len(matrix), rows=rows, columns=cols))
+            weights.append(self.matrix(f"network.weights[{l}]", matrix, cols, _("columns (layer {layer} has {units} units)").format(layer=l + 1, units=cols)))
             self.fits_dtype(f"network.weights[{l}]", weights[-1], net.dtype)
         if net.biases is None:
             biases = [np.zeros(n) for n in sizes[1:]]
         else:
             if len(net.biases) != len(sizes) - 1:
-                raise self.fail("network.biases", f"found {len(net.biases)} vectors; expected {len(sizes) - 1}, one per layer after the input")
+                raise self.fail("network.biases", _("found {found} vectors; expected {count}, one per layer after the input").format(found=len(net.biases), count=len(sizes) - 1))
             biases = []
             for l, vector in enumerate(net.biases):
                 if len(vector) != sizes[l + 1]:
-                    raise self.fail(f"network.biases[{l}]", f"found {len(vector)} values; expected {sizes[l + 1]} (layer {l + 1}'s units)")
+                    raise self.fail(f"network.biases[{l}]", _("found {found} values; expected {count} (layer {layer}'s units)").format(found=len(vector), count=sizes[l + 1], layer=l + 1))
                 biases.append(self.finite(f"network.biases[{l}]", vector))
                 self.fits_dtype(f"network.biases[{l}]", biases[-1], net.dtype)
         return tuple(weights), tuple(biases)
 
     def training(self, t: schema.TrainingSection, rows: int, last_activation: str) -> TrainingSpec:
         if t.loss not in LOSSES:
-            raise self.fail("training.loss", f"unknown loss {t.loss!r}{_close(t.loss, LOSSES)}; expected one of: {', '.join(LOSSES)}")
+            raise self.fail("training.loss", _unknown("loss", t.loss, LOSSES))
         gradients = (t.gradient,) if isinstance(t.gradient, str) else tuple(t.gradient)
         if not gradients:
-            raise self.fail("training.gradient", f"is empty; expected one of: {', '.join(GRADIENTS)}")
+            raise self.fail("training.gradient", _("is empty; expected one of: {choices}").format(choices=", ".join(GRADIENTS)))
         for g in gradients:
             if g not in GRADIENTS:
-                raise self.fail("training.gradient", f"unknown gradient method {g!r}{_close(g, GRADIENTS)}; expected one of: {', '.join(GRADIENTS)}")
+                raise self.fail("training.gradient", _unknown("gradient method", g, GRADIENTS))
         if len(set(gradients)) != len(gradients):
-            raise self.fail("training.gradient", f"found {list(gradients)}; expected each method at most once")
+            raise self.fail("training.gradient", _("found {value}; expected each method at most once").format(value=list(gradients)))
         self.seed("training.shuffle_seed", t.shuffle_seed)
         if not 1 <= t.epochs <= MAX_EPOCHS:
-            raise self.fail("training.epochs", f"found {t.epochs}; expected 1 to {MAX_EPOCHS:,}")
+            raise self.fail("training.epochs", _found_from_to(t.epochs, 1, MAX_EPOCHS))
         if not (math.isfinite(t.finite_difference_step) and t.finite_difference_step > 0):
-            raise self.fail("training.finite_difference_step", f"found {t.finite_difference_step}; expected a finite number > 0")
+            raise self.fail("training.finite_difference_step", _found_positive(t.finite_difference_step))
         if not 0 <= t.batch_size <= rows:
-            raise self.fail("training.batch_size", f"found {t.batch_size}; expected 0 (full batch) to {rows} (the number of data points)")
+            raise self.fail("training.batch_size", _("found {value}; expected 0 (full batch) to {rows} (the number of data points)").format(value=t.batch_size, rows=rows))
         if t.sweep is not None and t.learning_rates is not None:
-            raise self.fail("training.sweep", "found both learning_rates and a sweep; expected one or the other")
+            raise self.fail("training.sweep", _("found both learning_rates and a sweep; expected one or the other"))
         if t.sweep is not None:
             rates = self.sweep(t.sweep)
         else:
             rates = tuple(t.learning_rates if t.learning_rates is not None else [0.01])
             if not rates:
-                raise self.fail("training.learning_rates", "is empty; expected at least one learning rate")
+                raise self.fail("training.learning_rates", _("is empty; expected at least one learning rate"))
             for i, lr in enumerate(rates):
                 if not (math.isfinite(lr) and lr > 0):
-                    raise self.fail(f"training.learning_rates[{i}]", f"found {lr}; expected a finite number > 0")
+                    raise self.fail(f"training.learning_rates[{i}]", _found_positive(lr))
         optimizers, hyper = self.optimizers(t)
         return TrainingSpec(t.loss, rates, t.epochs, gradients, t.finite_difference_step, t.batch_size, t.shuffle_seed,
                             sweep=t.sweep is not None, optimizers=optimizers, **hyper)
@@ -502,12 +568,12 @@ class _Checker:
         with an optimiser that uses it, each in its range."""
         names = (t.optimizer,) if isinstance(t.optimizer, str) else tuple(t.optimizer)
         if not names:
-            raise self.fail("training.optimizer", f"is empty; expected one or more of: {', '.join(OPTIMIZERS)}")
+            raise self.fail("training.optimizer", _("is empty; expected one or more of: {choices}").format(choices=", ".join(OPTIMIZERS)))
         for name in names:
             if name not in OPTIMIZERS:
-                raise self.fail("training.optimizer", f"unknown optimizer {name!r}{_close(name, OPTIMIZERS)}; expected one of: {', '.join(OPTIMIZERS)}")
+                raise self.fail("training.optimizer", _unknown("optimizer", name, OPTIMIZERS))
         if len(set(names)) != len(names):
-            raise self.fail("training.optimizer", f"found {list(names)}; expected each optimizer at most once")
+            raise self.fail("training.optimizer", _("found {value}; expected each optimizer at most once").format(value=list(names)))
         used = {h for name in names for h in OPTIMIZERS[name].hyper_parameters}
         hyper = {}
         for key, (low, high, words) in _HYPER_RANGES.items():
@@ -516,10 +582,15 @@ class _Checker:
                 continue
             if key not in used:
                 takers = [n for n, o in OPTIMIZERS.items() if key in o.hyper_parameters]
-                chosen = ", ".join(f"{n!r}" + (f" takes {', '.join(OPTIMIZERS[n].hyper_parameters)}" if OPTIMIZERS[n].hyper_parameters else " takes none") for n in names)
-                raise self.fail(f"training.{key}", f"found {value}, but no optimizer here uses it ({chosen}); expected it only with {' or '.join(repr(n) for n in takers)}")
+                chosen = ", ".join(
+                    _("{optimizer!r} takes {names}").format(optimizer=n, names=", ".join(OPTIMIZERS[n].hyper_parameters))
+                    if OPTIMIZERS[n].hyper_parameters else _("{optimizer!r} takes none").format(optimizer=n)
+                    for n in names
+                )
+                raise self.fail(f"training.{key}", _("found {value}, but no optimizer here uses it ({chosen}); expected it only with {takers}").format(
+                    value=value, chosen=chosen, takers=_(" or ").join(repr(n) for n in takers)))
             if not (math.isfinite(value) and low <= value < high):
-                raise self.fail(f"training.{key}", f"found {value}; expected {words}")
+                raise self.fail(f"training.{key}", _("found {value}; expected {range}").format(value=value, range=_(words)))
             hyper[key] = float(value)
         return names, hyper
 
@@ -527,43 +598,43 @@ class _Checker:
     def sweep(self, s: schema.SweepSection) -> tuple[float, ...]:
         for key, value in (("from", s.start), ("to", s.to)):
             if not (math.isfinite(value) and value > 0):
-                raise self.fail(f"training.sweep.{key}", f"found {value}; expected a finite number > 0")
+                raise self.fail(f"training.sweep.{key}", _found_positive(value))
         if s.to <= s.start:
-            raise self.fail("training.sweep.to", f"found {s.to}; expected more than from = {s.start}")
+            raise self.fail("training.sweep.to", _("found {value}; expected more than {key} = {low}").format(value=s.to, key="from", low=s.start))
         if not 2 <= s.count <= MAX_SWEEP:
-            raise self.fail("training.sweep.count", f"found {s.count}; expected 2 to {MAX_SWEEP:,}")
+            raise self.fail("training.sweep.count", _found_from_to(s.count, 2, MAX_SWEEP))
         space = np.geomspace if s.scale == "log" else np.linspace
         return tuple(float(v) for v in space(s.start, s.to, s.count))
 
     def table(self, t: schema.TableSection) -> TableSpec:
         if not t.classes:
-            raise self.fail("table.classes", "is empty; expected at least two class names")
+            raise self.fail("table.classes", _("is empty; expected at least two class names"))
         for i, name in enumerate(t.classes):
             # Class names head the table's columns and are listed in messages: one short line each.
             if not name.strip() or re.search(r"[\n\r\t]", name):
-                raise self.fail(f"table.classes[{i}]", f"found {name!r}; expected a class name on one line")
+                raise self.fail(f"table.classes[{i}]", _("found {value!r}; expected a class name on one line").format(value=name))
         if len(set(t.classes)) != len(t.classes):
             twice = next(c for c in t.classes if t.classes.count(c) > 1)
-            raise self.fail("table.classes", f"found {twice!r} twice; expected distinct class names")
+            raise self.fail("table.classes", _("found {value!r} twice; expected distinct class names").format(value=twice))
         if not t.targets:
-            raise self.fail("table.targets", "is empty; expected one target class per row")
+            raise self.fail("table.targets", _("is empty; expected one target class per row"))
         for i, target in enumerate(t.targets):
             if target not in t.classes:
-                raise self.fail(f"table.targets[{i}]", f"unknown class {target!r}; expected one of: {', '.join(t.classes)}")
+                raise self.fail(f"table.targets[{i}]", _("unknown class {name!r}; expected one of: {choices}").format(name=target, choices=", ".join(t.classes)))
         if (t.probabilities is None) == (t.logits is None):
-            raise self.fail("table.probabilities", "expected exactly one of probabilities or logits")
+            raise self.fail("table.probabilities", _("expected exactly one of probabilities or logits"))
         key = "table.probabilities" if t.probabilities is not None else "table.logits"
         rows = t.probabilities if t.probabilities is not None else t.logits
         assert rows is not None
         if len(rows) != len(t.targets):
-            raise self.fail(key, f"found {len(rows)} rows; expected {len(t.targets)}, one per target")
-        matrix = self.matrix(key, rows, len(t.classes), "values, one per class")
+            raise self.fail(key, _("found {found} rows; expected {count}, one per target").format(found=len(rows), count=len(t.targets)))
+        matrix = self.matrix(key, rows, len(t.classes), _("values, one per class"))
         if t.probabilities is not None:
             for i, row in enumerate(matrix):
                 if (row < 0).any() or (row > 1).any():
-                    raise self.fail(f"{key}[{i}]", f"found {row[(row < 0) | (row > 1)][0]}; expected probabilities from 0 to 1")
+                    raise self.fail(f"{key}[{i}]", _("found {value}; expected probabilities from 0 to 1").format(value=row[(row < 0) | (row > 1)][0]))
                 if abs(row.sum() - 1) > PROBABILITY_TOLERANCE:
-                    raise self.fail(f"{key}[{i}]", f"sums to {row.sum():.6g}; expected 1 (within {PROBABILITY_TOLERANCE:g})")
+                    raise self.fail(f"{key}[{i}]", _("sums to {sum}; expected 1 (within {tolerance})").format(sum=f"{row.sum():.6g}", tolerance=f"{PROBABILITY_TOLERANCE:g}"))
             return TableSpec(tuple(t.classes), tuple(t.targets), matrix, None)
         return TableSpec(tuple(t.classes), tuple(t.targets), None, matrix)
 
@@ -571,31 +642,31 @@ class _Checker:
         known = {"activations": ACTIVATIONS, "losses": LOSSES}[kind]
         names = tuple(g.functions) if g.functions is not None else tuple(n for n in known if n != "softmax")
         if not names:
-            raise self.fail("gallery.functions", f"is empty; expected some of: {', '.join(known)}")
+            raise self.fail("gallery.functions", _("is empty; expected some of: {choices}").format(choices=", ".join(known)))
         for i, name in enumerate(names):
             if name not in known:
                 word = {"activations": "activation", "losses": "loss"}[kind]
-                raise self.fail(f"gallery.functions[{i}]", f"unknown {word} {name!r}{_close(name, known)}; expected one of: {', '.join(known)}")
+                raise self.fail(f"gallery.functions[{i}]", _unknown(word, name, known))
         for key in ("x_from", "x_to", "cursor", "target"):
             value = getattr(g, key)
             if not math.isfinite(value) or abs(value) > 1e6:
-                raise self.fail(f"gallery.{key}", f"found {value}; expected a finite number within ±1e6")
+                raise self.fail(f"gallery.{key}", _("found {value}; expected a finite number within ±1e6").format(value=value))
         if g.x_to <= g.x_from:
-            raise self.fail("gallery.x_to", f"found {g.x_to}; expected more than x_from = {g.x_from}")
+            raise self.fail("gallery.x_to", _("found {value}; expected more than {key} = {low}").format(value=g.x_to, key="x_from", low=g.x_from))
         if not 2 <= g.points <= 100_001:
-            raise self.fail("gallery.points", f"found {g.points}; expected 2 to 100,001")
+            raise self.fail("gallery.points", _found_from_to(g.points, 2, 100_001))
         if kind == "losses" and not 0 <= g.target <= 1 and any("cross-entropy" in n for n in names):
-            raise self.fail("gallery.target", f"found {g.target}; expected 0 to 1 for a cross-entropy target")
+            raise self.fail("gallery.target", _("found {value}; expected 0 to 1 for a cross-entropy target").format(value=g.target))
         return GallerySpec(names, g.x_from, g.x_to, g.points, g.cursor, g.target)
 
 
 # What each activation can output, for messages about a loss that cannot use it.
 _OUTPUT_RANGE = {
-    "sigmoid": "each output between 0 and 1 on its own",
-    "softmax": "outputs between 0 and 1 that sum to 1",
-    "tanh": "outputs between −1 and 1",
-    "relu": "outputs from 0 to any size",
-    "linear": "outputs of any size and sign",
+    "sigmoid": N_("each output between 0 and 1 on its own"),
+    "softmax": N_("outputs between 0 and 1 that sum to 1"),
+    "tanh": N_("outputs between −1 and 1"),
+    "relu": N_("outputs from 0 to any size"),
+    "linear": N_("outputs of any size and sign"),
 }
 
 
@@ -603,9 +674,11 @@ def output_refusal(loss: str, last: str) -> str | None:
     """Why ``loss`` cannot score a last layer of ``last`` (see ``loss_suits_outputs``), or None:
     the loader's words, which the app's settings also use to offer only what fits."""
     if loss == "binary-cross-entropy" and last not in ("sigmoid", "softmax"):
-        return f"binary-cross-entropy takes ln p and ln(1 − p), so every output must lie between 0 and 1, but the last layer is {last!r} ({_OUTPUT_RANGE[last]}); expected a 'sigmoid' last layer (or 'softmax'), or loss = \"mse\""
+        return _("binary-cross-entropy takes ln p and ln(1 − p), so every output must lie between 0 and 1, but the last layer is {last!r} ({range}); expected a 'sigmoid' last layer (or 'softmax'), or {mse}").format(
+            last=last, range=_(_OUTPUT_RANGE[last]), mse='loss = "mse"')
     if loss == "categorical-cross-entropy" and last != "softmax":
-        return f"categorical-cross-entropy needs outputs that share 1 between the classes, but the last layer is {last!r} ({_OUTPUT_RANGE[last]}); expected a 'softmax' last layer (2 or more outputs), or binary-cross-entropy for a sigmoid output"
+        return _("categorical-cross-entropy needs outputs that share 1 between the classes, but the last layer is {last!r} ({range}); expected a 'softmax' last layer (2 or more outputs), or binary-cross-entropy for a sigmoid output").format(
+            last=last, range=_(_OUTPUT_RANGE[last]))
     return None
 
 
@@ -635,7 +708,8 @@ def beyond_range(values: np.ndarray, dtype: str) -> tuple[tuple[int, ...], float
 
 def does_not_fit(value: float, dtype: str, remedy: str) -> str:
     largest = _short(float(np.finfo(dtype).max))
-    return f"found {_short(value)}, which does not fit {dtype} (largest {largest}); expected numbers within ±{largest}, {remedy}"
+    return _("found {value}, which does not fit {dtype} (largest {largest}); expected numbers within ±{largest}, {remedy}").format(
+        value=_short(value), dtype=dtype, largest=largest, remedy=remedy)
 
 
 def _short(value: float) -> str:
@@ -655,7 +729,7 @@ def check_dtype_change(scenario: Scenario, dtype: str) -> None:
         found = beyond_range(np.asarray(values, dtype=np.float64), dtype)
         if found is not None:
             index, value = found
-            raise ScenarioError(str(scenario.path), does_not_fit(value, dtype, "or keep float64"), key=key + "".join(f"[{i}]" for i in index))
+            raise ScenarioError(str(scenario.path), does_not_fit(value, dtype, _("or keep {dtype}").format(dtype="float64")), key=key + "".join(f"[{i}]" for i in index))
 
 
 # Terminal controls (ESC starts colour, cursor and title sequences) and bidirectional overrides
@@ -691,11 +765,11 @@ def _control_character(node: Any, key: str = "") -> tuple[str, str] | None:
 
 # Each hyper-parameter's range: [low, high), in words for the error.
 _HYPER_RANGES = {
-    "momentum": (0.0, 1.0, "a number from 0 to below 1 (0.9 is usual)"),
-    "rho": (0.0, 1.0, "a number from 0 to below 1 (0.99 is usual)"),
-    "beta1": (0.0, 1.0, "a number from 0 to below 1 (0.9 is usual)"),
-    "beta2": (0.0, 1.0, "a number from 0 to below 1 (0.999 is usual)"),
-    "epsilon": (1e-300, 1.0, "a small positive number (1e-8 is usual)"),
+    "momentum": (0.0, 1.0, N_("a number from 0 to below 1 (0.9 is usual)")),
+    "rho": (0.0, 1.0, N_("a number from 0 to below 1 (0.99 is usual)")),
+    "beta1": (0.0, 1.0, N_("a number from 0 to below 1 (0.9 is usual)")),
+    "beta2": (0.0, 1.0, N_("a number from 0 to below 1 (0.999 is usual)")),
+    "epsilon": (1e-300, 1.0, N_("a small positive number (1e-8 is usual)")),
 }
 
 
@@ -720,7 +794,32 @@ def _struct_in(hint: Any) -> Any:
 
 def _close(name: str, options: Any) -> str:
     close = difflib.get_close_matches(name, list(options), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return _(" (did you mean {name!r}?)").format(name=close[0]) if close else ""
+
+
+# "unknown activation 'sigmod' (did you mean 'sigmoid'?); expected one of: …", per kind of name.
+_UNKNOWN = {
+    "activation": N_("unknown activation {name!r}{hint}; expected one of: {choices}"),
+    "loss": N_("unknown loss {name!r}{hint}; expected one of: {choices}"),
+    "gradient method": N_("unknown gradient method {name!r}{hint}; expected one of: {choices}"),
+    "optimizer": N_("unknown optimizer {name!r}{hint}; expected one of: {choices}"),
+}
+
+
+def _unknown(what: str, name: str, options: Any) -> str:
+    return _(_UNKNOWN[what]).format(name=name, hint=_close(name, options), choices=", ".join(options))
+
+
+def _found_one_of(value: str, options: Any) -> str:
+    return _("found {value!r}{hint}; expected one of: {choices}").format(value=value, hint=_close(value, options), choices=", ".join(options))
+
+
+def _found_from_to(value: Any, low: int, high: int) -> str:
+    return _("found {value}; expected {low} to {high}").format(value=value, low=f"{low:,}", high=f"{high:,}")
+
+
+def _found_positive(value: Any) -> str:
+    return _("found {value}; expected a finite number > 0").format(value=value)
 
 
 def _sections(names: set[str]) -> str:

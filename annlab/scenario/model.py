@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Mapping
 
 import numpy as np
+
+from annlab import language
 
 
 @dataclass(frozen=True)
@@ -101,11 +104,30 @@ class GallerySpec:
 
 
 @dataclass(frozen=True)
+class ScenarioText:
+    """A scenario's title and summary in one language (``[scenario]``, ``[scenario.zh]`` …)."""
+
+    title: str
+    summary: str | None = ""  # None (a language's table without one): the file's own summary
+
+
+def text_in(own: ScenarioText, texts: Mapping[str, ScenarioText], lang: str) -> ScenarioText:
+    """The title and summary shown in ``lang``: its table's, else the file's own (a file in one
+    language shows its text whatever the interface language). A table without a summary takes
+    the file's own."""
+    table = texts.get(lang)
+    if table is None:
+        return own
+    return ScenarioText(table.title, own.summary if table.summary is None else table.summary)
+
+
+@dataclass(frozen=True)
 class Scenario:
     path: Path
-    title: str
+    text: ScenarioText  # [scenario]'s title and summary: the file's own text
     kind: str  # "training" | "softmax-table" | "activations" | "losses"
-    summary: str
+    # The text per interface language ([scenario.zh], [scenario.en]), where the file gives one.
+    texts: Mapping[str, ScenarioText] = field(default_factory=dict)
     inputs: np.ndarray | None = None
     targets: np.ndarray | None = None
     data_origin: str = ""
@@ -114,6 +136,19 @@ class Scenario:
     training: TrainingSpec | None = None
     table: TableSpec | None = None
     gallery: GallerySpec | None = None
+
+    def text_in(self, lang: str) -> ScenarioText:
+        return text_in(self.text, self.texts, lang)
+
+    @property
+    def title(self) -> str:
+        """The title in the interface language (annlab.language.current())."""
+        return self.text_in(language.current()).title
+
+    @property
+    def summary(self) -> str:
+        """The summary in the interface language."""
+        return self.text_in(language.current()).summary or ""
 
     def with_training(self, **changes: object) -> "Scenario":
         """A copy with training settings changed (epochs, learning_rates, gradient, ...).

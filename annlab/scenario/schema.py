@@ -16,10 +16,20 @@ class _Section(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     pass
 
 
-class ScenarioInfo(_Section):
+class TextSection(_Section):
+    """``[scenario.zh]``, ``[scenario.en]``: the title and summary in one language."""
+
     title: str
+    summary: str | None = None  # None: the file's own summary ([scenario]'s)
+
+
+class ScenarioInfo(_Section):
+    title: str  # the file's own text, shown in a language without a table of its own
     kind: str = "training"  # a name in annlab.scenario.kinds.KINDS (the loader checks it)
     summary: str = ""
+    # One table per interface language (annlab.language.LANGUAGES), each optional.
+    en: TextSection | None = None
+    zh: TextSection | None = None
 
 
 class DataSection(_Section):

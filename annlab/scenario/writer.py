@@ -18,6 +18,7 @@ import numpy as np
 import tomli_w
 
 from annlab.errors import ExportError
+from annlab.language import _
 from annlab.scenario.model import Scenario, TrainingSpec
 
 # The hyper-parameters' defaults, as TrainingSpec holds them: only a changed one is written.
@@ -26,9 +27,7 @@ _HYPER_DEFAULTS = {f.name: f.default for f in fields(TrainingSpec) if f.name in 
 
 def scenario_to_toml(scenario: Scenario) -> str:
     """The scenario file for ``scenario``, as TOML text."""
-    document: dict[str, Any] = {"scenario": {"title": scenario.title, "kind": scenario.kind}}
-    if scenario.summary:
-        document["scenario"]["summary"] = scenario.summary
+    document: dict[str, Any] = {"scenario": _text(scenario)}
     if scenario.network is not None:
         document["data"] = _data(scenario)
         document["network"] = _network(scenario)
@@ -48,7 +47,7 @@ def scenario_to_toml(scenario: Scenario) -> str:
         document["gallery"] = {"functions": list(g.functions), "x_from": g.x_from, "x_to": g.x_to,
                                "points": g.points, "cursor": g.cursor, "target": g.target}
     source = Path(scenario.path).name
-    header = f"# An experiment kept with annlab (the w key), from {source}: open it with `annlab FILE`.\n\n"
+    header = "# " + _("An experiment kept with annlab (the w key), from {source}: open it with `annlab FILE`.").format(source=source) + "\n\n"
     return header + "\n".join(_table(name, table) for name, table in document.items())
 
 
@@ -88,8 +87,19 @@ def write_scenario(scenario: Scenario, path: Path, force: bool = False) -> None:
 
     data = scenario_to_toml(scenario).encode("utf-8")
     if len(data) > MAX_FILE_BYTES:
-        raise ExportError(f"cannot write {path}: the experiment takes {len(data):,} bytes; expected under {MAX_FILE_BYTES:,} (what annlab loads), so use smaller layers")
+        raise ExportError(_("cannot write {path}: the experiment takes {size} bytes; expected under {most} (what annlab loads), so use smaller layers").format(
+            path=path, size=f"{len(data):,}", most=f"{MAX_FILE_BYTES:,}"))
     write_atomically(Path(path), data, force=force)
+
+
+def _text(scenario: Scenario) -> dict[str, Any]:
+    """[scenario]: the file's own title and summary, its kind, and a table per language."""
+    info: dict[str, Any] = {"title": scenario.text.title, "kind": scenario.kind}
+    if scenario.text.summary:
+        info["summary"] = scenario.text.summary
+    for lang, text in scenario.texts.items():
+        info[lang] = {"title": text.title} if text.summary is None else {"title": text.title, "summary": text.summary}
+    return info
 
 
 def _data(scenario: Scenario) -> dict[str, Any]:

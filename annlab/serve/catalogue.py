@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Mapping
 
 from annlab.errors import ScenarioError
+from annlab.language import _
 
 ENVIRONMENT_VARIABLE = "ANNLAB_SERVE_SCENARIOS"
 # Enough for any class; keeps the environment variable far below Linux's 128 KiB per string.
@@ -68,15 +69,15 @@ class Catalogue:
             for candidate in sorted(teacher_folder.glob("*.toml")):
                 real = candidate.resolve()
                 if not real.is_relative_to(folder):
-                    skipped.append(f"{candidate}: a link to {real}, outside {teacher_folder}; left out")
+                    skipped.append(_("{file}: a link to {target}, outside {folder}; left out").format(file=candidate, target=real, folder=teacher_folder))
                     continue
                 if sum(entry.origin == "class" for entry in entries) >= MAX_TEACHER_SCENARIOS:
-                    skipped.append(f"{teacher_folder}: more than {MAX_TEACHER_SCENARIOS} scenarios; the rest are left out")
+                    skipped.append(_("{folder}: more than {count} scenarios; the rest are left out").format(folder=teacher_folder, count=MAX_TEACHER_SCENARIOS))
                     break
                 try:
                     add(real, load_scenario(real))
                 except ScenarioError as exc:
-                    skipped.append(f"{exc}; left out")
+                    skipped.append(_("{problem}; left out").format(problem=exc))
         if initial is not None:
             real = initial.resolve()
             if not any(entry.path == real for entry in entries):
@@ -98,9 +99,9 @@ class Catalogue:
             rows = json.loads(text)
             entries = tuple(Entry(name, Path(path), title, summary, origin) for name, path, title, summary, origin in rows)
         except (ValueError, TypeError):
-            raise ScenarioError(ENVIRONMENT_VARIABLE, "is not the list annlab serve writes; start sessions with annlab serve") from None
+            raise ScenarioError(ENVIRONMENT_VARIABLE, _("is not the list annlab serve writes; start sessions with annlab serve")) from None
         if not all(entry.path.is_absolute() for entry in entries):
-            raise ScenarioError(ENVIRONMENT_VARIABLE, "lists a relative path; start sessions with annlab serve")
+            raise ScenarioError(ENVIRONMENT_VARIABLE, _("lists a relative path; start sessions with annlab serve"))
         return cls(entries)
 
     def find(self, name_or_path: str) -> Entry:
@@ -111,13 +112,13 @@ class Catalogue:
         for entry in self.entries:
             if name_or_path == entry.name or name_or_path == str(entry.path):
                 return entry
-        raise ScenarioError(name_or_path, "is not one of this class's scenarios; press o to choose one from the list")
+        raise ScenarioError(name_or_path, _("is not one of this class's scenarios; press o to choose one from the list"))
 
     def open(self, name_or_path: str) -> Path:
         """The path to load for a listed scenario, checked again now: a file replaced by a link
         since the server listed it is refused."""
         entry = self.find(name_or_path)
         if Path(os.path.realpath(entry.path)) != entry.path or not entry.path.is_file():
-            raise ScenarioError(entry.name, "has changed on the server since the class started (moved, or replaced by a link); ask your teacher")
+            raise ScenarioError(entry.name, _("has changed on the server since the class started (moved, or replaced by a link); ask your teacher"))
         return entry.path
 

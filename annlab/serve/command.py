@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Sequence
 
 from annlab import language
+from annlab.argparse_words import HelpFormatter
 from annlab.errors import ScenarioError
+from annlab.language import _
 
 EXIT_OK, EXIT_USAGE = 0, 2
 DEFAULT_MAX_SESSIONS = 30  # what a 2-core machine holds with keys still answered in < 150 ms (docs/benchmarks.md)
@@ -26,9 +28,9 @@ def _port(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"found {text!r}; expected a port number") from None
+        raise argparse.ArgumentTypeError(_("found {value!r}; expected a port number").format(value=text)) from None
     if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"found {value}; expected 1 to 65535 (0: any free port)")
+        raise argparse.ArgumentTypeError(_("found {value}; expected 1 to 65535 (0: any free port)").format(value=value))
     return value
 
 
@@ -36,26 +38,27 @@ def _max_sessions(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"found {text!r}; expected a whole number of learners") from None
+        raise argparse.ArgumentTypeError(_("found {value!r}; expected a whole number of learners").format(value=text)) from None
     if not 1 <= value <= 1000:
-        raise argparse.ArgumentTypeError(f"found {value}; expected 1 to 1,000")
+        raise argparse.ArgumentTypeError(_("found {value}; expected {low} to {high}").format(value=value, low=1, high="1,000"))
     return value
 
 
 def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="annlab serve",
-        description="Serve the lab to web browsers: each tab gets its own session of the app.",
+        description=_("Serve the lab to web browsers: each tab gets its own session of the app."),
+        formatter_class=HelpFormatter,
     )
-    parser.add_argument("scenario", nargs="?", help="the scenario each tab opens on: a file or bundled name (default: the toy network)")
-    parser.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 for a class)")
-    parser.add_argument("--port", type=_port, default=8000, help="the port (default 8000; 0 picks a free one)")
+    parser.add_argument("scenario", nargs="?", help=_("the scenario each tab opens on: a file or bundled name (default: the toy network)"))
+    parser.add_argument("--host", default="127.0.0.1", help=_("the address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 for a class)"))
+    parser.add_argument("--port", type=_port, default=8000, help=_("the port (default 8000; 0 picks a free one)"))
     parser.add_argument("--max-sessions", type=_max_sessions, default=DEFAULT_MAX_SESSIONS, metavar="N",
-                        help=f"learners at once; the next tab is told the class is full (default {DEFAULT_MAX_SESSIONS})")
+                        help=_("learners at once; the next tab is told the class is full (default {count})").format(count=DEFAULT_MAX_SESSIONS))
     parser.add_argument("--scenarios", type=Path, metavar="DIR",
-                        help="a folder of the teacher's scenario files (*.toml) that learners may open besides the bundled ones")
+                        help=_("a folder of the teacher's scenario files (*.toml) that learners may open besides the bundled ones"))
     # Taken out of the arguments by annlab.cli.take_language; declared here for --help.
-    parser.add_argument("--lang", choices=language.LANGUAGES, help="the learners' interface language (default: ANNLAB_LANG, then the locale)")
+    parser.add_argument("--lang", choices=language.LANGUAGES, help=_("the learners' interface language (default: ANNLAB_LANG, then the locale)"))
     return parser
 
 
@@ -85,22 +88,23 @@ def serve(argv: Sequence[str]) -> int:
     path = resolve(name).resolve()
     folder = args.scenarios
     if folder is not None and not folder.is_dir():
-        what = "is a file, not a folder" if folder.exists() else "does not exist"
-        raise ScenarioError(str(folder), f"--scenarios: {what}; expected a folder of scenario files")
+        if folder.exists():
+            raise ScenarioError(str(folder), _("{option}: is a file, not a folder; expected a folder of scenario files").format(option="--scenarios"))
+        raise ScenarioError(str(folder), _("{option}: does not exist; expected a folder of scenario files").format(option="--scenarios"))
     try:
         from annlab.serve.server import ClassServer
     except ImportError as exc:
-        print(f"annlab serve: needs textual-serve ({exc.name} is missing): pip install 'annlab[serve]'", file=sys.stderr)
+        print("annlab serve: " + _("needs textual-serve ({module} is missing): {command}").format(module=exc.name, command="pip install 'annlab[serve]'"), file=sys.stderr)
         return EXIT_USAGE
 
     catalogue, skipped = Catalogue.build(folder, path)
     for line in skipped:
-        log(f"warning: {line}")
+        log(_("warning: {problem}").format(problem=line))
     if not is_loopback(args.host):
-        log(f"warning: listening on {args.host}: anyone who can reach port {args.port} can use the lab on this machine")
+        log(_("warning: listening on {host}: anyone who can reach port {port} can use the lab on this machine").format(host=args.host, port=args.port))
 
     def ready(url: str) -> None:
-        log(f"serving {scenario.title!r} at {url} to at most {args.max_sessions} learners; Ctrl+C stops")
+        log(_("serving {title!r} at {url} to at most {count} learners; Ctrl+C stops").format(title=scenario.title, url=url, count=args.max_sessions))
 
     server = ClassServer(path, catalogue, scenario.title, args.host, args.port, args.max_sessions, log)
     try:
@@ -108,7 +112,7 @@ def serve(argv: Sequence[str]) -> int:
     except OSError as exc:
         print(f"annlab serve: {_bind_error(exc, args.host, args.port)}", file=sys.stderr)
         return EXIT_USAGE
-    log("stopped")
+    log(_("stopped"))
     # Everything is closed and every session has ended. The interpreter's own teardown (module
     # clean-up: a few tenths of a second on a busy machine) would only delay the teacher's
     # prompt past the 2 s that stopping a class may take.
@@ -119,9 +123,9 @@ def serve(argv: Sequence[str]) -> int:
 
 def _bind_error(exc: OSError, host: str, port: int) -> str:
     if exc.errno == errno.EADDRINUSE:
-        return f"port {port} on {host} is in use; choose another with --port"
+        return _("port {port} on {host} is in use; choose another with {option}").format(port=port, host=host, option="--port")
     if exc.errno == errno.EACCES:
-        return f"not allowed to listen on port {port} (ports below 1024 need root); choose another with --port"
+        return _("not allowed to listen on port {port} (ports below 1024 need root); choose another with {option}").format(port=port, option="--port")
     if exc.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT) or isinstance(exc, OSError) and "getaddrinfo" in str(exc).lower():
-        return f"cannot listen on {host}: not an address of this machine"
-    return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+        return _("cannot listen on {host}: not an address of this machine").format(host=host)
+    return _("cannot listen on {address}: {reason}").format(address=f"{host}:{port}", reason=exc.strerror or exc)

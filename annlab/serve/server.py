@@ -37,6 +37,8 @@ from aiohttp import WSMsgType, web
 from textual_serve.app_service import AppService
 from textual_serve.download_manager import DownloadManager
 
+from annlab import language
+from annlab.language import _
 from annlab.serve.catalogue import ENVIRONMENT_VARIABLE, Catalogue
 from annlab.serve.session import SERVER_PID_VARIABLE
 
@@ -144,10 +146,23 @@ class ClassServer:
 
     async def index(self, request: web.Request) -> web.Response:
         if self._full():
-            text = self._full_page.replace("{{max_sessions}}", str(self.max_sessions))
+            text = _fill(self._full_page, {
+                "lang": language.current(),
+                "full": _("The class is full"),
+                "taken": _("{count} learners are using the lab on this server, as many as it takes.").format(count=self.max_sessions),
+                "later": _("Try again when someone leaves, or ask your teacher for another address."),
+                "again": _("Try again"),
+            })
             return web.Response(text=text, content_type="text/html", status=503, headers={"Retry-After": "30"})
         font_size = _clamp(request.query.get("fontsize", 16), FONT_SIZES.start, FONT_SIZES.stop - 1, 16)
-        text = self._page.replace("{{title}}", html.escape(self.title)).replace("{{font_size}}", str(font_size))
+        text = _fill(self._page, {
+            "lang": language.current(),
+            "title": self.title,
+            "starting": _("Starting the lab: {title}…").format(title=self.title),
+            "ended": _("This session has ended."),
+            "restart": _("Start again"),
+            "font_size": str(font_size),
+        })
         return web.Response(text=text, content_type="text/html", headers={"Cache-Control": "no-store"})
 
     async def download(self, request: web.Request) -> web.StreamResponse:
@@ -156,7 +171,7 @@ class ClassServer:
         try:
             meta = await self._downloads.get_download_metadata(key)
         except KeyError:
-            raise web.HTTPNotFound(text="no such download") from None
+            raise web.HTTPNotFound(text=_("no such download")) from None
         response = web.StreamResponse()
         response.content_type = meta.mime_type
         if meta.encoding:
@@ -186,9 +201,9 @@ class ClassServer:
         await websocket.prepare(request)
         if self._stopping.is_set() or self._full():
             # A tab opened before the class filled up: say so in its terminal, then close.
-            message = f"The class is full: {self.max_sessions} learners are using the lab. Try again when someone leaves."
+            message = _("The class is full: {count} learners are using the lab. Try again when someone leaves.").format(count=self.max_sessions)
             await websocket.send_bytes(f"\x1b[2J\x1b[H\r\n  {message}\r\n".encode())
-            self.log(f"a learner was turned away: the class is full ({len(self.sessions)} of {self.max_sessions})")
+            self.log(_("a learner was turned away: the class is full ({open} of {most})").format(open=len(self.sessions), most=self.max_sessions))
             await websocket.close(code=1013, message=b"the class is full")
             return websocket
         self._numbers += 1
@@ -259,11 +274,10 @@ class ClassServer:
         self.sessions.pop(session.number, None)
         session.ended.set()
         duration = time.monotonic() - session.started
-        pid = f", pid {process.pid}" if process is not None else ""
-        self.log(
-            f"session {session.number}: started {session.started_wall:%H:%M:%S}, ended {datetime.now():%H:%M:%S}, "
-            f"{_duration(duration)}{pid}; {len(self.sessions)} of {self.max_sessions} open"
-        )
+        pid = _(", pid {pid}").format(pid=process.pid) if process is not None else ""
+        self.log(_("session {number}: started {start}, ended {end}, {duration}{pid}; {open} of {most} open").format(
+            number=session.number, start=f"{session.started_wall:%H:%M:%S}", end=f"{datetime.now():%H:%M:%S}",
+            duration=_duration(duration), pid=pid, open=len(self.sessions), most=self.max_sessions))
 
     # --- lifecycle ----------------------------------------------------------------------
 
@@ -280,7 +294,7 @@ class ClassServer:
             port = sockets[0].getsockname()[1] if sockets else self.port
             on_ready(_url(self.host, port))
             await self._stopping.wait()
-            self.log(f"stopping: ending {len(self.sessions)} session(s)")
+            self.log(_("stopping: ending {count} session(s)").format(count=len(self.sessions)))
             await asyncio.gather(*(self._end(session, SHUTDOWN_GRACE_S) for session in list(self.sessions.values())))
         finally:
             await runner.cleanup()
@@ -291,6 +305,13 @@ def _url(host: str, port: int) -> str:
     if ":" in shown and not shown.startswith("["):
         shown = f"[{shown}]"
     return f"http://{shown}:{port}/"
+
+
+def _fill(page: str, values: dict[str, str]) -> str:
+    """The page with each ``{{name}}`` replaced by its value, HTML-escaped."""
+    for name, value in values.items():
+        page = page.replace("{{" + name + "}}", html.escape(value))
+    return page
 
 
 def _duration(seconds: float) -> str:

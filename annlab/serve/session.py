@@ -15,6 +15,7 @@ import threading
 import time
 
 from annlab.errors import ScenarioError
+from annlab.language import _
 from annlab.serve.catalogue import Catalogue
 
 SERVER_PID_VARIABLE = "ANNLAB_SERVE_PARENT"
@@ -29,7 +30,7 @@ def start_session(scenario: str | None) -> tuple[Catalogue | None, str | None]:
         return None, scenario
     _end_with_server()
     if scenario is None:
-        raise ScenarioError("annlab serve", "a session needs the scenario the server was started on")
+        raise ScenarioError("annlab serve", _("a session needs the scenario the server was started on"))
     return catalogue, str(catalogue.open(scenario))
 
 
