@@ -30,6 +30,7 @@ from annlab.engine.datasets import GENERATORS, generate, initial_parameters
 from annlab.engine.losses import LOSSES
 from annlab.engine.optimizers import OPTIMIZERS
 from annlab.errors import ScenarioError
+from annlab.language import _
 from annlab.scenario import schema
 from annlab.scenario.kinds import KINDS, resolve
 from annlab.scenario.model import GallerySpec, GeneratedData, NetworkSpec, Scenario, TableSpec, TrainingSpec
@@ -433,11 +434,11 @@ class _Checker:
             if net.seed is not None:
                 raise self.fail("network.seed", "found both a seed and explicit weights; expected one or the other")
             weights, biases = self.explicit_parameters(net, sizes)
-            origin = "weights from the file"
+            origin = _("weights from the file")
         else:
             seed = 0 if net.seed is None else self.seed("network.seed", net.seed)
             weights, biases = initial_parameters(sizes, net.init, seed)
-            origin = f"{net.init} initialisation, seed {seed}"
+            origin = _("{init} initialisation, seed {seed}").format(init=net.init, seed=seed)
         return NetworkSpec(sizes, tuple(net.activations), net.dtype, weights, biases, origin)
 
     def explicit_parameters(self, net: schema.NetworkSection, sizes: tuple[int, ...]):
