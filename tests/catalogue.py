@@ -42,7 +42,9 @@ def extract(output: Path = TEMPLATE) -> None:
     _pybabel(
         "extract", "-F", "pyproject.toml", "--add-location=file", "--sort-by-file",
         "--no-wrap", "--project", "annlab", "--copyright-holder", "the annlab authors",
-        "-o", str(output), "annlab",
+        # From the repository root: pyproject's mapping pattern (annlab/**.py) is relative to
+        # the directory searched, so searching annlab/ itself would match nothing.
+        "-o", str(output), ".",
     )
 
 
