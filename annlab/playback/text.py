@@ -88,6 +88,19 @@ def _clauses(parts: list[str]) -> str:
     return reduce(lambda first, then: _("{first}; {then}").format(first=first, then=then), parts)
 
 
+def _listed(items: list[str]) -> str:
+    """Items of a list, joined as the language joins them ("a, b, c")."""
+    return reduce(lambda first, then: _("{first}, {then}").format(first=first, then=then), items)
+
+
+def _optimizer_settings(spec, optimizer: str) -> str:
+    """An optimiser and its hyper-parameters, by the names the scenario file gives them."""
+    settings = " ".join(f"{k} {getattr(spec, k):g}" for k in OPTIMIZERS[optimizer].hyper_parameters)
+    if not settings:
+        return optimizer_label(optimizer)
+    return _("{optimizer} {settings}").format(optimizer=optimizer_label(optimizer), settings=settings)
+
+
 def _row_label(text: str) -> str:
     """The label column of the overview (Network, Data, ...): 10 cells wide."""
     return pad(text, 10, "<")
@@ -114,15 +127,12 @@ def narrate_training(out: Writer, scenario: Scenario, trace: Trace) -> None:
     rates = ", ".join(num(r) for r in spec.learning_rates) if len(spec.learning_rates) <= 6 else (
         _("{count} rates from {first} to {last}").format(
             count=len(spec.learning_rates), first=num(spec.learning_rates[0]), last=num(spec.learning_rates[-1])))
-    named = [
-        gradient_label(g) + (" " + _("(step {step})").format(step=num(spec.finite_difference_step)) if g == "finite-difference" else "")
-        for g in spec.gradients
-    ]
+    step = num(spec.finite_difference_step)
+    named = [_("finite-difference (step {step})").format(step=step) if g == "finite-difference" else gradient_label(g) for g in spec.gradients]
     methods = named[0] if len(named) == 1 else _("{first} and {second}").format(first=named[0], second=named[1])
     batch = _("full batch") if spec.batch_size == 0 else _("mini-batches of {size} (each epoch reshuffled)").format(size=spec.batch_size)
-    optimizers = " · " + _("optimizer {optimizers}").format(optimizers=", ".join(
-        optimizer_label(o) + "".join(f" {k} {getattr(spec, k):g}" for k in OPTIMIZERS[o].hyper_parameters) for o in spec.optimizers
-    )) if spec.optimizers != ("sgd",) else ""
+    optimizers = " · " + _("optimizer {optimizers}").format(
+        optimizers=_listed([_optimizer_settings(spec, o) for o in spec.optimizers])) if spec.optimizers != ("sgd",) else ""
     epochs = ngettext("{n} epoch", "{n} epochs", spec.epochs).format(n=f"{spec.epochs:,}")
     out.line(_row_label(_("Training")) + _("learning rate {rates}  ·  {epochs}  ·  {methods}  ·  {batch}{optimizers}").format(
         rates=rates, epochs=epochs, methods=methods, batch=batch, optimizers=optimizers))
