@@ -382,6 +382,8 @@ def _epochs(out: Writer, scenario: Scenario, run: Run) -> None:
                 break
             w0 = record.start_weights[0][0, 0]
             fd = record.finite_difference
+            # The chapter's own print() line, as its code prints it in every language (not a
+            # sentence of annlab's: the learner compares it with the page).
             out.line(
                 f"weight value: {_r2(w0)} original loss: {_r2(record.loss)} loss_plus: {_r2(fd.weight_loss_plus[0][0, 0])} "
                 f"gradient: {_r2(record.weight_gradients[0][0, 0])} updated_weights: {_r2(record.weights[0][0, 0])}"
