@@ -18,8 +18,10 @@ import pytest
 from wcwidth import wcswidth
 
 from annlab import language
+from annlab.messages import Message
 from annlab.playback.layout import wrap
 from annlab.playback.text import SWEEP_BAR, WIDTH, Writer
+from annlab.playback.words import WORDS, say
 from annlab.scenario.bundled import bundled_scenarios
 from annlab.scenario.loader import load_scenario
 from tests.golden import play, scenario_names
@@ -315,3 +317,57 @@ def test_chinese_paragraphs_wrap_in_terminal_cells():
     # In the narration: the paragraphs of y3x-lr-1's comparison fill the width and never pass it.
     paragraph = _block(narration("y3x-lr-1", "zh"), "两次运行分道扬镳")
     assert len(paragraph) >= 3 and all(WIDTH - 4 <= cells(line) <= WIDTH for line in paragraph[:-1])
+
+
+# --- every message code, in Chinese -----------------------------------------------------------
+
+
+def _prediction(**changes):
+    values = dict(numpy_us=34.0, cupy_us=1000.0, steps=1, runs=1, speedup=0.034, pays=False, clear_win=3.0)
+    values.update(changes)
+    return Message.of("prediction", **values)
+
+
+_OVERFLOW = dict(kind="weight", parameter="W1[1,1]", dtype="float32", limit=3.4028234663852886e38)
+_WHERE = Message.of("gpu-fault-at", epoch=12, run=2, runs=3)
+# One or more messages per code, with values as the engine makes them (an exception's text
+# stands in as a symbol: it is the library's, not annlab's).
+SAMPLES = {
+    "numpy-asked": [Message.of("numpy-asked")],
+    "cupy-asked": [Message.of("cupy-asked")],
+    "prediction": [_prediction(), _prediction(steps=6, runs=3), _prediction(steps=6), _prediction(runs=2),
+                   _prediction(speedup=12.5, pays=True), _prediction(speedup=1.5)],
+    "auto-chose-numpy": [Message.of("auto-chose-numpy", prediction=_prediction())],
+    "auto-chose-cupy": [Message.of("auto-chose-cupy", prediction=_prediction(speedup=12.5, pays=True)),
+                        Message.of("auto-chose-cupy", why=Message.of("gpu-usable"))],
+    "auto-fell-back": [Message.of("auto-fell-back", why=Message.of("cupy-missing", error="ModuleNotFoundError"), speedup=None),
+                       Message.of("auto-fell-back", why=Message.of("gpu-unusable", error="cudaErrorNoDevice"), speedup=4.2)],
+    "cupy-missing": [Message.of("cupy-missing", error="ModuleNotFoundError")],
+    "gpu-miscomputed": [Message.of("gpu-miscomputed", total=11)],
+    "gpu-unusable": [Message.of("gpu-unusable", error="cudaErrorNoDevice")],
+    "gpu-usable": [Message.of("gpu-usable")],
+    "cupy-unavailable": [Message.of("cupy-unavailable", why=Message.of("gpu-miscomputed", total=11))],
+    "unknown-backend": [Message.of("unknown-backend", requested="opencl", choices=("auto", "numpy", "cupy"))],
+    "parameter-overflow": [Message.of("parameter-overflow", **_OVERFLOW), Message.of("parameter-overflow", **{**_OVERFLOW, "kind": "bias", "parameter": "b1[1]"})],
+    "loss-nan": [Message.of("loss-nan"), Message.of("loss-nan", **_OVERFLOW)],
+    "loss-inf": [Message.of("loss-inf"), Message.of("loss-inf", **_OVERFLOW)],
+    "stuck": [Message.of("stuck", parameter="W1[1,1]", value=12755.16, epoch=4, dtype="float32", spacing=0.000977, step=0.0001)],
+    "fell-back": [Message.of("fell-back", where=_WHERE, fault="cudaErrorMemoryAllocation")],
+    "cupy-failed": [Message.of("cupy-failed", where=Message.of("gpu-fault-at", epoch=1200, run=1, runs=1), fault="OutOfMemoryError")],
+}
+
+
+LIBRARY_WORDS = {"ModuleNotFoundError", "cudaErrorNoDevice", "cudaErrorMemoryAllocation", "OutOfMemoryError", "opencl"}
+
+
+def test_every_message_code_has_chinese_words():
+    assert set(SAMPLES) == set(WORDS), "a sample per message code"
+    for code, messages in SAMPLES.items():
+        for message in messages:
+            with language.speaking("en"):
+                english = say(message)
+            with language.speaking("zh"):
+                chinese = say(message)
+            assert re.search(r"[\u4e00-\u9fff]", chinese), (code, chinese)
+            assert english_sentences(chinese) == [] and english_words(chinese, ALLOWED | LIBRARY_WORDS) == [], (code, chinese)
+            assert Counter(_NUMBER.findall(chinese)) == Counter(_NUMBER.findall(english)), (code, english, chinese)
