@@ -105,20 +105,21 @@ def narration(name: str, lang: str) -> str:
 
 
 @lru_cache(maxsize=None)
-def scenario(name: str):
+def scenario(name: str, lang: str = "zh"):
     path = next(entry.path for entry in bundled_scenarios() if entry.name == name)
-    with language.speaking("zh"):
+    with language.speaking(lang):
         return load_scenario(path)
 
 
-def without_scenario_text(name: str, text: str) -> str:
+def without_scenario_text(name: str, lang: str = "zh") -> str:
     """The narration without the scenario's own title and summary, which another change
     translates (the scenario files' Chinese text; the lead removes this when merging)."""
     header = Writer()
-    header.title(scenario(name).title)
-    if scenario(name).summary:
-        header.para(scenario(name).summary)
+    header.title(scenario(name, lang).title)
+    if scenario(name, lang).summary:
+        header.para(scenario(name, lang).summary)
     head = "\n".join(header.lines)
+    text = narration(name, lang)
     assert text.startswith(head), "the narration starts with the scenario's title and summary"
     return text[len(head):]
 
@@ -131,7 +132,7 @@ def data_words(name: str) -> set[str]:
 
 @pytest.mark.parametrize("name", scenario_names())
 def test_chinese_narration_has_no_english_sentence(name):
-    text = without_scenario_text(name, narration(name, "zh"))
+    text = without_scenario_text(name)
     printouts = CHAPTER_PRINTOUT.findall(text)
     if name in {"y3x-lr-0.01", "y3x-lr-0.1", "y3x-lr-1"}:
         assert len(printouts) == 10, "the chapter's ten printed epochs stay as the chapter prints them"
@@ -169,23 +170,9 @@ _NUMBER = re.compile(r"(?<![\w.])-?\d+(?:,\d{3})*(?:\.\d+)?(?:e-?\d+)?")
 def test_chinese_narration_has_the_english_numbers(name):
     """Every number of the English narration is in the Chinese one, as often (only words are
     translated; "." stays the decimal point, "1,000" stays grouped)."""
-    english = Counter(_NUMBER.findall(without_scenario_text_en(name)))
-    chinese = Counter(_NUMBER.findall(without_scenario_text(name, narration(name, "zh"))))
+    english = Counter(_NUMBER.findall(without_scenario_text(name, "en")))
+    chinese = Counter(_NUMBER.findall(without_scenario_text(name, "zh")))
     assert english and not english - chinese
-
-
-def without_scenario_text_en(name: str) -> str:
-    with language.speaking("en"):
-        path = next(entry.path for entry in bundled_scenarios() if entry.name == name)
-        loaded = load_scenario(path)
-    header = Writer()
-    header.title(loaded.title)
-    if loaded.summary:
-        header.para(loaded.summary)
-    text = narration(name, "en")
-    head = "\n".join(header.lines)
-    assert text.startswith(head)
-    return text[len(head):]
 
 
 # --- the JSON trace ---------------------------------------------------------------------------
