@@ -3,8 +3,8 @@
 The engine, the loader's model and the Trace never hold sentences: a divergence, a backend
 choice, a fallback or a stuck weight is a ``Message`` such as
 ``Message.of("stuck", parameter="W1[1,1]", value=12755.16, spacing=0.000977)``. Words are made
-at the edge, in the learner's language (``annlab.playback.words`` for English), by the text
-narration, the app and the JSON (which carries the code, its values and the English words).
+at the edge, in the learner's language (``annlab.playback.words``, through gettext), by the
+text narration, the app and the JSON (which carries the code, its values and the words).
 """
 
 from __future__ import annotations

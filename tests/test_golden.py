@@ -15,7 +15,8 @@ import sys
 import pytest
 
 from tests.golden import (
-    EXACT_LIMIT, FORMATS, PLAY, REGENERATE, all_golden_names, golden_files, play, scenario_names, skeleton,
+    EXACT_LIMIT, FORMATS, PLAY, REGENERATE, TRANSLATED, all_golden_names, golden_files, play, scenario_names, skeleton,
+    translated_file,
 )
 
 DIFF_LINES = 60  # enough to read what changed, short enough to read at all
@@ -59,8 +60,23 @@ def test_play_output_matches_its_golden_file(name, output_format):
         assert json.loads(output)["kind"] in {"training", "softmax-table", "activations", "losses"}
 
 
+@pytest.mark.parametrize("lang", TRANSLATED)
+@pytest.mark.parametrize("name", scenario_names())
+def test_translated_narration_matches_its_golden_file(name, lang):
+    """The narration in another language, byte for byte like the English (tests/golden/play/LANG/)."""
+    output = play(name, "text", lang)
+    path = translated_file(name, lang)
+    assert path.exists(), f"no golden file {lang}/{path.name}; run {REGENERATE}"
+    stored = path.read_bytes()
+    assert stored == output, _mismatch(f"{lang}/{path.name}", stored, output)
+    assert len(output.splitlines()) < 400 and output.endswith(b"\n") and b"Traceback" not in output
+
+
 def test_no_stale_or_missing_golden_files():
-    stored = {path.name for path in PLAY.iterdir()}
+    for lang in TRANSLATED:
+        stored = {path.name for path in (PLAY / lang).iterdir()}
+        assert stored == {f"{name}.txt" for name in scenario_names()}, f"{lang}: stale or missing golden narrations"
+    stored = {path.name for path in PLAY.iterdir() if path.is_file()}
     assert stored <= all_golden_names(), f"golden files for no bundled scenario: {sorted(stored - all_golden_names())}"
     for name in scenario_names():
         assert f"{name}.txt" in stored

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from annlab.language import N_, _
+
 Array = Any
 
 
@@ -21,7 +23,8 @@ class Activation:
 
     ``symbol`` is what a formula applies ("σ" in a = σ(h)); ``slope`` words the local factor
     ∂a/∂h for one unit from the names of its activation and pre-activation, with the
-    parentheses it needs inside a product ("a11·(1 − a11)", "(1 − a11²)")."""
+    parentheses it needs inside a product ("a11·(1 − a11)", "(1 − a11²)"), in the interface
+    language. A formula with words is marked ``N_`` and shown with ``_(formula)``."""
 
     name: str
     symbol: str
@@ -108,10 +111,10 @@ ACTIVATIONS: dict[str, Activation] = {
             "relu",
             "relu",
             "relu(h) = max(h, 0)",
-            "relu'(h) = 1 if h > 0 else 0",
+            N_("relu'(h) = 1 if h > 0 else 0"),
             _relu,
             lambda xp, h, a: (h > 0).astype(h.dtype),
-            lambda a, h: f"(1 if {h} > 0 else 0)",
+            lambda a, h: _("(1 if {h} > 0 else 0)").format(h=h),
         ),
         Activation(
             "linear",
@@ -126,10 +129,10 @@ ACTIVATIONS: dict[str, Activation] = {
             "softmax",
             "softmax",
             "softmax(h)_i = e^h_i / Σ_j e^h_j",
-            "∂a_i/∂h_i = a_i·(1 − a_i)  (∂a_i/∂h_j = −a_i·a_j off the diagonal)",
+            N_("∂a_i/∂h_i = a_i·(1 − a_i)  (∂a_i/∂h_j = −a_i·a_j off the diagonal)"),
             _softmax,
             lambda xp, h, a: a * (1 - a),
-            lambda a, h: f"{a}·(1 − {a}) (the diagonal of softmax's Jacobian)",
+            lambda a, h: _("{a}·(1 − {a}) (the diagonal of softmax's Jacobian)").format(a=a),
             elementwise=False,
         ),
     )

@@ -23,13 +23,14 @@ import numpy as np
 
 from annlab.engine.activations import ACTIVATIONS
 from annlab.engine.losses import LOSSES
+from annlab.language import _
 from annlab.trace import Pass
 
 
 @dataclass(frozen=True)
 class Factor:
     symbol: str  # "∂a11/∂h11"
-    meaning: str  # "σ'(h11) = a11·(1 − a11)"
+    meaning: str  # "σ'(h11) = a11·(1 − a11)", in the interface language where it has words
     values: np.ndarray  # one value per data point
 
 
@@ -150,7 +151,7 @@ def _upstream(p: Pass, activations: tuple[str, ...], loss_formula: str, sizes: t
     values = p.layers[layer - 1]
     if not ACTIVATIONS[activations[layer - 1]].elementwise:
         h = unit_name("h", layer, unit, sizes)
-        return [Factor(f"∂C/∂{h}", "softmax and loss together (for cross-entropy: (p − y)/m)", values.delta[:, unit])]
+        return [Factor(f"∂C/∂{h}", _("softmax and loss together (for cross-entropy: (p − y)/m)"), values.delta[:, unit])]
     if layer == last:
         return [Factor(f"∂C/∂{a}", loss_formula, values.upstream[:, unit])]
     above = layer + 1

@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from annlab.language import N_
+
 Array = Any
 
 EPSILON = 1e-15
@@ -32,6 +34,8 @@ class Loss:
     """∂C/∂p, the same shape as p."""
     gradient_formula: str
     mean_over_rows: bool = False  # m counts data points (rows), not values (rows × outputs)
+    label: str = ""
+    """How a learner reads its name (marked for translation; shown with ``_(loss.label)``)."""
 
     def m(self, predictions: Array) -> int:
         """The m of the formula for these predictions (data points × outputs)."""
@@ -85,6 +89,7 @@ LOSSES: dict[str, Loss] = {
             _mse,
             lambda xp, p, y: 2 * (p - y) / _elements(p),
             "2(ŷ − y)/m",
+            label=N_("mse"),
         ),
         Loss(
             "mae",
@@ -92,6 +97,7 @@ LOSSES: dict[str, Loss] = {
             _mae,
             lambda xp, p, y: xp.sign(p - y) / _elements(p),
             "sign(ŷ − y)/m",
+            label=N_("mae"),
         ),
         Loss(
             "binary-cross-entropy",
@@ -99,6 +105,7 @@ LOSSES: dict[str, Loss] = {
             _bce,
             _bce_gradient,
             "(ŷ − y)/(ŷ(1 − ŷ))/m",
+            label=N_("binary-cross-entropy"),
         ),
         Loss(
             "categorical-cross-entropy",
@@ -107,6 +114,7 @@ LOSSES: dict[str, Loss] = {
             _cce_gradient,
             "−y/ŷ/m",
             mean_over_rows=True,
+            label=N_("categorical-cross-entropy"),
         ),
     )
 }

@@ -30,6 +30,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from annlab.language import N_
+
 Array = Any
 
 
@@ -41,6 +43,7 @@ class GradientDescent:
     copy's rate so that it rests)."""
 
     name = "sgd"
+    label = N_("sgd")  # how a learner reads the name: shown with _(optimizer.label)
     hyper_parameters: tuple[str, ...] = ()
     state_names: tuple[str, ...] = ()
 
@@ -77,6 +80,7 @@ class GradientDescent:
 
 class Momentum(GradientDescent):
     name = "momentum"
+    label = N_("momentum")
     hyper_parameters = ("momentum",)
     state_names = ("velocity",)
 
@@ -92,6 +96,7 @@ class Momentum(GradientDescent):
 
 class RMSprop(GradientDescent):
     name = "rmsprop"
+    label = N_("rmsprop")
     hyper_parameters = ("rho", "epsilon")
     state_names = ("square_average",)
 
@@ -107,6 +112,7 @@ class RMSprop(GradientDescent):
 
 class Adam(GradientDescent):
     name = "adam"
+    label = N_("adam")
     hyper_parameters = ("beta1", "beta2", "epsilon")
     state_names = ("m", "v")
 

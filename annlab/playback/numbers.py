@@ -7,6 +7,8 @@ import math
 
 import numpy as np
 
+from annlab.language import _, ngettext
+
 BARS = "▁▂▃▄▅▆▇█"
 
 
@@ -70,7 +72,7 @@ def signed(value: float, digits: int = 5) -> str:
 def vector(values: np.ndarray, digits: int = 5, limit: int = 8) -> str:
     flat = np.asarray(values).reshape(-1)
     shown = ", ".join(num(v, digits) for v in flat[:limit])
-    more = f", … {flat.size - limit} more" if flat.size > limit else ""
+    more = ", " + _("… {n} more").format(n=flat.size - limit) if flat.size > limit else ""
     return f"[{shown}{more}]"
 
 
@@ -79,7 +81,8 @@ def matrix(values: np.ndarray, digits: int = 5, limit: int = 6) -> str:
     if array.ndim < 2:
         return vector(array, digits, limit)
     rows = [vector(row, digits, limit) for row in array[:limit]]
-    more = f", … {array.shape[0] - limit} more rows" if array.shape[0] > limit else ""
+    hidden = array.shape[0] - limit
+    more = ", " + ngettext("… {n} more row", "… {n} more rows", hidden).format(n=hidden) if hidden > 0 else ""
     return "[" + ", ".join(rows) + more + "]"
 
 
@@ -88,7 +91,7 @@ def sparkline(values: np.ndarray, width: int = 60) -> tuple[str, str]:
     data = np.asarray(values, dtype=np.float64)
     data = data[np.isfinite(data)]
     if data.size == 0:
-        return "", "no finite values"
+        return "", _("no finite values")
     first, last = float(data[0]), float(data[-1])
     if data.size > width:
         edges = np.linspace(0, data.size, width + 1).astype(int)
@@ -98,5 +101,6 @@ def sparkline(values: np.ndarray, width: int = 60) -> tuple[str, str]:
     low, high = float(shown.min()), float(shown.max())
     span = high - low or 1.0
     line = "".join(BARS[int(round((v - low) / span * (len(BARS) - 1)))] for v in shown)
-    scale = f"from {num(first, 4)} to {num(last, 4)}" + (" (log scale)" if log else "")
+    ends = {"first": num(first, 4), "last": num(last, 4)}
+    scale = (_("from {first} to {last} (log scale)") if log else _("from {first} to {last}")).format(**ends)
     return line, scale

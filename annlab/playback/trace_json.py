@@ -1,5 +1,6 @@
 """The Trace as strict JSON (``annlab play --format json``): arrays as lists, non-finite
-numbers as null, messages as their code and values with the English words beside them.
+numbers as null, messages as their code and values (the same in every language) with their
+words, in the interface language, beside them as ``text``.
 
 An epoch record holds the parameters it started from (``start_weights``, ``start_biases``), its
 loss (all the data, before its first update) and the parameters after it. A full-batch epoch

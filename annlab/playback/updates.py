@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 from annlab.engine.chain import Parameter
+from annlab.language import N_, _
 from annlab.scenario.model import TrainingSpec
 from annlab.trace import EpochRecord
 
@@ -51,12 +52,12 @@ def update_lines(spec: TrainingSpec, optimizer: str, rate: float, before: float,
     t = state.get("step")
     if optimizer == "sgd" or not state:
         return [f"{name} ← {name} − lr·∂C/∂{name} = {fmt(before)} − {lr}·{s(g)} = {fmt(after)}"]
-    lines = [f"g = ∂C/∂{name} = {fmt(g)}   (step t = {t})"]
+    lines = [_("g = ∂C/∂{name} = {g}   (step t = {t})").format(name=name, g=fmt(g), t=t)]
     if optimizer == "momentum":
         mu = spec.momentum
         v = _state_value(state, "velocity", p)
         if t == 1:
-            lines.append(f"v ← g on the first step = {fmt(v)}")
+            lines.append(_("v ← g on the first step = {v}").format(v=fmt(v)))
         else:
             old = _state_value(previous, "velocity", p)
             shown = s(old) if old is not None else "v"
@@ -83,12 +84,12 @@ def update_lines(spec: TrainingSpec, optimizer: str, rate: float, before: float,
 
 
 WHY = {
-    "momentum": "momentum: the step follows a velocity that sums past gradients (μ = {momentum}), so it speeds up along a steady slope and carries on through small bumps",
-    "rmsprop": "RMSprop: each gradient is divided by the root of its running mean square (ρ = {rho}), so every parameter moves by about lr whatever the size of its gradient",
-    "adam": "Adam: the step is lr·m̂/(√v̂ + ε), the averaged gradient over the root of its averaged square (β1 = {beta1}, β2 = {beta2}); that ratio is about ±1, so each step moves a parameter by about lr at most, however steep the loss",
+    "momentum": N_("momentum: the step follows a velocity that sums past gradients (μ = {momentum}), so it speeds up along a steady slope and carries on through small bumps"),
+    "rmsprop": N_("RMSprop: each gradient is divided by the root of its running mean square (ρ = {rho}), so every parameter moves by about lr whatever the size of its gradient"),
+    "adam": N_("Adam: the step is lr·m̂/(√v̂ + ε), the averaged gradient over the root of its averaged square (β1 = {beta1}, β2 = {beta2}); that ratio is about ±1, so each step moves a parameter by about lr at most, however steep the loss"),
 }
 
 
 def why(spec: TrainingSpec, optimizer: str) -> str | None:
     text = WHY.get(optimizer)
-    return None if text is None else text.format(**{k: f"{getattr(spec, k):g}" for k in ("momentum", "rho", "beta1", "beta2")})
+    return None if text is None else _(text).format(**{k: f"{getattr(spec, k):g}" for k in ("momentum", "rho", "beta1", "beta2")})

@@ -5,6 +5,9 @@ For each bundled scenario NAME, ``tests/golden/play/`` holds
 - ``NAME.txt``: ``annlab play NAME``, exactly (the narration a learner reads);
 - ``NAME.json``: ``annlab play NAME --format json``, exactly, when it is at most
   ``EXACT_LIMIT`` bytes;
+- ``zh/NAME.txt``: ``annlab play NAME --lang zh``, exactly (the narration in Chinese; the JSON
+  in Chinese differs from the English only in its ``text`` fields, which tests/test_play_chinese.py
+  checks, so it has no golden file);
 - ``NAME.json.skeleton`` instead, for a larger JSON (the spiral's is 18 MB): the SHA-256 and
   size of the exact bytes on its first line, then a readable, deterministic outline (every key,
   array shapes, first and last records, first/last/sum of every number array). The check is
@@ -31,12 +34,15 @@ import json
 import math
 from pathlib import Path
 
+from annlab import language
 from annlab.cli import main
 from annlab.scenario.bundled import bundled_scenarios
 
 PLAY = Path(__file__).resolve().parent / "play"
 EXACT_LIMIT = 256 * 1024
 FORMATS = ("text", "json")
+# Languages other than English with golden narrations, each in its own folder of PLAY.
+TRANSLATED = ("zh",)
 REGENERATE = "python -m tests.golden"
 
 
@@ -44,11 +50,13 @@ def scenario_names() -> list[str]:
     return [entry.name for entry in bundled_scenarios()]
 
 
-def play(name: str, output_format: str) -> bytes:
-    """``annlab play NAME [--format json]``'s stdout, as the bytes a terminal would receive."""
-    args = ["play", name] + (["--format", "json"] if output_format == "json" else [])
+def play(name: str, output_format: str, lang: str = "en") -> bytes:
+    """``annlab play NAME [--format json] --lang LANG``'s stdout, as the bytes a terminal would
+    receive. The language is asked for explicitly (not left to the locale variables) and the
+    process's language is restored afterwards (main() sets it for the whole process)."""
+    args = ["play", name] + (["--format", "json"] if output_format == "json" else []) + ["--lang", lang]
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), language.speaking(language.current()):
         code = main(args)
     if code != 0:
         raise RuntimeError(f"annlab {' '.join(args)} exited {code}: {err.getvalue().strip()}")
@@ -62,6 +70,11 @@ def golden_files(name: str, output_format: str, output: bytes) -> dict[str, byte
     if len(output) <= EXACT_LIMIT:
         return {f"{name}.json": output}
     return {f"{name}.json.skeleton": skeleton(output).encode("utf-8")}
+
+
+def translated_file(name: str, lang: str) -> Path:
+    """The golden narration of scenario ``name`` in ``lang``."""
+    return PLAY / lang / f"{name}.txt"
 
 
 def all_golden_names() -> set[str]:

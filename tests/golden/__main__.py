@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from tests.golden import FORMATS, PLAY, all_golden_names, golden_files, play, scenario_names
+from tests.golden import FORMATS, PLAY, TRANSLATED, all_golden_names, golden_files, play, scenario_names, translated_file
 
 
 def regenerate() -> int:
@@ -18,12 +18,18 @@ def regenerate() -> int:
         for output_format in FORMATS:
             for file_name, content in golden_files(name, output_format, play(name, output_format)).items():
                 (PLAY / file_name).write_bytes(content)
-                written.add(file_name)
-    stale = [path for path in PLAY.iterdir() if path.name not in written]
+                written.add(PLAY / file_name)
+        for lang in TRANSLATED:
+            path = translated_file(name, lang)
+            path.parent.mkdir(exist_ok=True)
+            path.write_bytes(play(name, "text", lang))
+            written.add(path)
+    folders = [PLAY] + [PLAY / lang for lang in TRANSLATED]
+    stale = [path for folder in folders for path in folder.iterdir() if path.is_file() and path not in written]
     for path in stale:  # a renamed or removed scenario, or a JSON that crossed the size limit
         path.unlink()
     print(f"wrote {len(written)} files to {PLAY}" + (f"; removed {len(stale)} stale" if stale else ""), file=sys.stderr)
-    assert written <= all_golden_names()
+    assert {path.name for path in written if path.parent == PLAY} <= all_golden_names()
     return 0
 
 
