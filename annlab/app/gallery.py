@@ -13,7 +13,7 @@ from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from annlab.app.base import LabScreen
-from annlab.app.charts import BarChart, FunctionChart
+from annlab.app.charts import BarChart, FunctionChart, readable_range
 from annlab.engine.backend import Backend
 from annlab.engine.tables import activation_at, loss_at
 from annlab.training.runner import Training
@@ -296,8 +296,6 @@ class GalleryScreen(LabScreen):
         for curve in g.curves:
             chart = self.query_one(f"#chart-{curve.name}", FunctionChart)
             lines = [(curve.name, curve.y), ("slope" if self.losses else "derivative", curve.dy)]
-            finite = np.concatenate([curve.y[np.isfinite(curve.y)], curve.dy[np.isfinite(curve.dy)]])
-            ylim = None
-            if self.losses and finite.size:
-                ylim = (float(min(finite.min(), 0)), float(min(finite.max(), 10)))
+            # A range that keeps each line readable: −1/p's plunge to −1,000 is cut, not shown whole.
+            ylim = readable_range([curve.y, curve.dy]) if self.losses else None
             chart.draw_function(f"{curve.name}: {curve.formula}", curve.x, lines, self.cursor, ylim)
