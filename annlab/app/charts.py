@@ -215,6 +215,7 @@ class Chart(PlotextPlot):
         self.marker: float | None = None
         self.legend: list[str] = []
         self.yticks: list[str] = []
+        self.yrange: tuple[float, float] | None = None  # the y-axis's range as drawn
         self.arrangement = "one chart"  # or "one chart per run" (small multiples)
         # Set by the screen before drawing: the last epoch in view (None: all of them), and
         # small multiples wanted (True), not wanted (False) or where lines overlap (None).
@@ -362,6 +363,7 @@ class Chart(PlotextPlot):
             if hi == lo:
                 lo, hi = lo - 0.5, hi + 0.5
             plt.ylim(lo, hi)
+            self.yrange = (lo, hi)
             rows = max(3, min(7, height // 3 + 1))
             if scale == "log":
                 ticks = nice_ticks(lo, hi, rows, integer=True) or [round(lo)]
