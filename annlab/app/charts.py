@@ -491,7 +491,8 @@ def scaled(y: np.ndarray, scale: str) -> np.ndarray:
 
 
 def scale_note(scale: str) -> str:
-    return {"log": _(" (log scale)"), "symlog": _(" (symlog scale)")}.get(scale, "")
+    """The title's note on a log or symlog y-axis ("" on a linear one), with its leading space."""
+    return {"log": " " + _("(log scale)"), "symlog": " " + _("(symlog scale)")}.get(scale, "")
 
 
 def _short_labels(labels: list[str]) -> list[str]:

@@ -124,6 +124,8 @@ HELP = """\
               optimiser (or compare several), dtype or backend: re-runs from the same weights
   w           keep the experiment as a scenario file that loads back to the same experiment
   x           stop training      PgUp/PgDn  scroll the panels
+  z           zoom the charts onto the first epochs (the first tenth, the first fiftieth, all)
+  m           charts: one per run where lines overlap, one per run always, or all in one
 
 [b]Everywhere[/b]
   o           open a scenario    ctrl+p     the command palette (also opens scenarios)
@@ -145,9 +147,10 @@ HELP = """\
   [$text-accent b]current[/]     the value the current step computes
   [dim]dimmed[/]      weights and units that do not touch the chosen parameter
   [$text-error]red[/]         divergence, and checks that disagree
-  Charts: each run's line in its own colour, named in the legend on the chart's top rule
-  ([$primary]━━[/] first run, [$warning]━━[/] second, [$success]━━[/] third); the [$error]┃[/] line marks the current epoch
-  (on the sweep chart: the first learning rate that diverges). Boundary map: the background
+  Charts: each run's line in its own colour and with its own glyph along it, named in the
+  legend on the chart's top rule ([$primary]━•━[/] first run, [$warning]━x━[/] second, [$success]━+━[/] third); the
+  [$error]┃[/] line marks the current epoch (on the sweep chart: the first learning rate that
+  diverges, beside the bound 2/λmax). Boundary map: the background
   and the lower-case letters (a, b, c) are the class the network predicts there; the capital
   letters are the data points in their true class and its colour ([$primary]A[/] class 1, [$warning]B[/] class 2,
   [$success]C[/] class 3): a "B" among "a"s is a point the network gets wrong, with or without colour.
@@ -164,8 +167,10 @@ HELP = """\
                 with their relative error.
   Charts        the loss per epoch (one line per run; a log scale when it spans decades, the
                 ticks naming the loss itself) and the chosen parameter after each epoch
-                ("symlog": sign·log10(1 + |w|), when a run ran off past 10,000). With many
-                learning rates: the final loss against the learning rate.
+                ("symlog": sign·log10(1 + |w|), when a run ran off past 10,000); log axes
+                name the values (10⁻², 1, 10⁴). Runs whose lines lie on top of each other
+                get one chart each, on its own y-range (m switches). With many learning
+                rates: the final loss against the learning rate, and the bound 2/λmax.
   Boundary      for 2-D classifiers: the class predicted at each point of the plane.
   The runs      with several runs, the chapter's tables and what the runs show together
                 are below the charts: PgDn (or the mouse wheel) scrolls down to them.
