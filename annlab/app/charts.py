@@ -424,7 +424,7 @@ class Chart(PlotextPlot):
             if in_window:
                 self.mark(marker_x)  # drawn last, over the lines: the current epoch is never hidden
             notes = [self.note(zoom_note, "foreground", "⇤")] if zoom_note else []
-            title += scale_note(scale)
+            title = scale_note(title, scale)
             self.title_with_legend(title, labels, marker if in_window else None, glyphs=list(glyphs), notes=notes)
         self.finish()
 
@@ -438,8 +438,9 @@ class Chart(PlotextPlot):
             sub = self.plt.subplot(index // cols + 1, index % cols + 1)
             scale = scale_of([y])  # each run on its own axis: the others do not flatten it
             glyph = GLYPHS[index % len(GLYPHS)]
-            heading = f"{glyph} {name}{scale_note(scale)}"
-            sub.title(heading if cell_len(heading) <= width - 2 else f"{glyph} {name}")  # the ticks say the scale
+            # The run alone: its ticks say the scale (10², 10⁴), and plotext measures a title
+            # by characters, so a note in wide (Chinese) characters would overrun the chart.
+            sub.title(f"{glyph} {name}")
             self.line(index, label, x, scaled(y, scale), target=sub, window=window)
             self.glyphs[-1] = glyph
             _, xs, ys = self.series[-1]
@@ -490,9 +491,13 @@ def scaled(y: np.ndarray, scale: str) -> np.ndarray:
     return y
 
 
-def scale_note(scale: str) -> str:
-    """The title's note on a log or symlog y-axis ("" on a linear one), with its leading space."""
-    return {"log": " " + _("(log scale)"), "symlog": " " + _("(symlog scale)")}.get(scale, "")
+def scale_note(title: str, scale: str) -> str:
+    """The title with a note on a log or symlog y-axis (none on a linear one)."""
+    if scale == "log":
+        return _("{title} (log scale)").format(title=title)
+    if scale == "symlog":
+        return _("{title} (symlog scale)").format(title=title)
+    return title
 
 
 def _short_labels(labels: list[str]) -> list[str]:
