@@ -407,7 +407,8 @@ class Chart(PlotextPlot):
         wanted = self.multiples if self.multiples is not None else overlapping([(x, y) for _, x, y in lines], span)
         grid = grid_for(len(runs), self.size.width or 60, (self.size.height or 16) - 2) if wanted else None
         if grid is not None:
-            self._draw_multiples(grid, runs, labels, scale_of, window, marker_x if in_window else None)
+            # One x-range for every run's chart (a run that stopped early ends early); a y-range each.
+            self._draw_multiples(grid, runs, labels, scale_of, window or (first, last), marker_x if in_window else None)
             notes = [self.note(_("one chart per run, own y-ranges (m)"), "foreground", "▦")]
             if zoom_note:
                 notes.append(self.note(zoom_note, "foreground", "⇤"))

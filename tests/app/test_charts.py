@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from contextlib import asynccontextmanager
 
 import numpy as np
 import pytest
@@ -46,6 +47,17 @@ def plot_rows(chart) -> str:
     return "\n".join(rows[top + 1 : bottom])
 
 
+@asynccontextmanager
+async def compared_to_the_end(make_app):
+    """y = 3x at lr 0.01, 0.1 and 1 (the chapter's comparison), run to its end at 120×40:
+    (the app, its pilot, the loss chart, the weight chart)."""
+    app = make_app("y3x-compare", backend_name="numpy")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("G")
+        yield app, pilot, app.screen.query_one("#loss-chart"), app.screen.query_one("#parameter-chart")
+
+
 def reads(text: str) -> str:
     """Text as a sentence: rules and line breaks gone, runs of spaces made one."""
     return " ".join(text.replace("─", " ").split())
@@ -81,11 +93,8 @@ def test_overlap_is_lines_on_top_of_each_other_for_most_epochs():
 
 async def test_each_run_has_its_own_glyph_and_keeps_it_without_colour(make_app, monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
-    app = make_app("y3x-compare", backend_name="numpy")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("G")
-        chart = app.screen.query_one("#loss-chart")
+    async with compared_to_the_end(make_app) as (app, pilot, chart, _):
+        assert app.no_color
         assert chart.arrangement == "one chart"
         assert chart.glyphs == ["•", "x", "+"]
         plot = plot_rows(chart)
@@ -97,12 +106,7 @@ async def test_each_run_has_its_own_glyph_and_keeps_it_without_colour(make_app, 
 
 
 async def test_overlapping_weight_lines_become_one_chart_per_run_and_m_switches(make_app):
-    app = make_app("y3x-compare", backend_name="numpy")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("G")
-        weights = app.screen.query_one("#parameter-chart")
-        losses = app.screen.query_one("#loss-chart")
+    async with compared_to_the_end(make_app) as (app, pilot, losses, weights):
         # lr 0.01 and lr 0.1 both settle at w = 3; the losses stay apart.
         assert weights.arrangement == "one chart per run" and losses.arrangement == "one chart"
         text = chart_text(weights)
@@ -120,12 +124,7 @@ async def test_overlapping_weight_lines_become_one_chart_per_run_and_m_switches(
 
 async def test_the_zoom_key_shows_the_first_epochs_where_lr_0_1_oscillates(make_app):
     trace = run_scenario(load("y3x-compare"), numpy_backend())
-    app = make_app("y3x-compare", backend_name="numpy")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("G")
-        losses = app.screen.query_one("#loss-chart")
-        weights = app.screen.query_one("#parameter-chart")
+    async with compared_to_the_end(make_app) as (app, pilot, losses, weights):
         assert max(losses.series[0][1]) == 1000
         await pilot.press("z")
         assert max(losses.series[0][1]) == 100 and min(losses.series[0][1]) == 1
@@ -225,7 +224,9 @@ async def test_every_softmax_bar_is_visible_and_says_its_value(make_app):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         bars = app.screen.query_one(BarChart)
+        # Row 1 (target dog, p = 0.88): each value is written above its bar, the target's in brackets.
         assert bars.values == ["[0.88]", "0.05", "0.03", "0.02", "0.02"]
+        assert "[target]" in bars.legend
         bottom = plot_rows(bars).splitlines()[-1]
         assert len(re.findall(r"█+", bottom)) == 5, bottom  # 0.02 is a bar you can see
         text = plot_rows(bars)

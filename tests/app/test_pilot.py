@@ -482,18 +482,6 @@ async def test_the_decision_map_carries_its_classes_without_colour(make_app, mon
         assert panel.border_title == "boundary: A B C points, a b c regions"
 
 
-async def test_softmax_bars_say_their_values_and_mark_the_target(make_app):
-    from annlab.app.charts import BarChart
-
-    app = make_app("softmax-table")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        bars = app.screen.query_one(BarChart)
-        # Row 1 (target dog, p = 0.88): a bar of 0.02 is too low to see; its value is written.
-        assert bars.values == ["[0.88]", "0.05", "0.03", "0.02", "0.02"]
-        assert "[target]" in bars.legend
-
-
 async def test_a_symlog_weight_chart_names_real_values(make_app):
     """y = 3x at lr 1 runs w off to 12755 (and exact descent to ±3e38): the weight chart's
     symlog axis says 0, 100, 10,000 …, the weights themselves, not the logarithms 2, 4."""
