@@ -123,15 +123,18 @@ def zoom_windows(epochs: int) -> list[int]:
 
 def overlapping(lines: Sequence[tuple[Sequence[float], Sequence[float]]], span: float) -> bool:
     """Whether two of the lines (x sorted) lie on top of each other: closer than OVERLAP of the
-    y-range ``span`` over more than OVERLAP_SHARE of the epochs they share."""
+    y-range ``span`` over more than OVERLAP_SHARE of the epochs they share, when they share at
+    least half of the chart's epochs (runs start from the same weights: a run that has only
+    begun training lies on the others, and the chart should not switch back and forth)."""
     if span <= 0 or not math.isfinite(span):
         span = 1.0
     arrays = [(np.asarray(x, dtype=float), np.asarray(y, dtype=float)) for x, y in lines if len(x) > 1]
+    whole = max((x[-1] for x, _ in arrays), default=0.0) - min((x[0] for x, _ in arrays), default=0.0)
     for i in range(len(arrays)):
         for j in range(i + 1, len(arrays)):
             (xa, ya), (xb, yb) = arrays[i], arrays[j]
             lo, hi = max(xa[0], xb[0]), min(xa[-1], xb[-1])
-            if hi <= lo:
+            if hi <= lo or hi - lo < whole / 2:
                 continue
             grid = np.linspace(lo, hi, 200)
             close = np.abs(np.interp(grid, xa, ya) - np.interp(grid, xb, yb)) <= OVERLAP * span

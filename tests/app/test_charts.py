@@ -86,6 +86,8 @@ def test_overlap_is_lines_on_top_of_each_other_for_most_epochs():
     # Apart at first, together later, but only for the last 10 % of the epochs: not overlapping.
     late = np.where(x > 90, settle_at_3, 0.0)
     assert not overlapping([(x, settle_at_3), (x, late)], span=3.0)
+    # A run that has only begun (its first 5 epochs, where every run starts alike) is not on top.
+    assert not overlapping([(x, settle_at_3), (x[:5], settle_at_3[:5])], span=3.0)
 
 
 # --- runs without colour, small multiples, zoom -----------------------------------------------------
