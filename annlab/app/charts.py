@@ -252,7 +252,7 @@ class Chart(PlotextPlot):
         return plt
 
     def line(self, index: int, label: str, x, y, limit: int = MAX_POINTS, scatter: bool = False,
-             target=None, glyph: str | None = None, window: tuple[float, float] | None = None, columns: int = 0) -> None:
+             target=None, glyph: str | None = None, window: tuple[float, float] | None = None) -> None:
         """One series: a braille line (or scatter) in its colour and, with a ``glyph``, that glyph
         every GLYPH_EVERY columns along it (staggered by ``index``, so that two runs on top of
         each other alternate their glyphs rather than hide one another)."""
@@ -266,7 +266,7 @@ class Chart(PlotextPlot):
         draw(xs, ys, marker="braille", color=self.colour(index))
         if glyph:
             lo, hi = window or (xs[0], xs[-1])
-            columns = columns or max((self.size.width or 60) - 8, 10)
+            columns = max((self.size.width or 60) - 8, 10)  # the plot's, less the y ticks
             every = (hi - lo) / columns * GLYPH_EVERY if hi > lo else 1.0
             start = lo + every * ((index * 3 % GLYPH_EVERY) / GLYPH_EVERY + 0.5)
             at = np.arange(start, hi, every) if every > 0 else np.array([])
@@ -421,7 +421,7 @@ class Chart(PlotextPlot):
             ys: list[float] = []
             glyphs = GLYPHS if len(runs) > 1 else ()
             for index, (label, x, y) in enumerate(lines):
-                self.line(index, label, x, y, glyph=glyphs[index % len(glyphs)] if glyphs else None, window=window)
+                self.line(index, label, x, y, glyph=glyphs[index % len(glyphs)] if glyphs else None, window=window or (first, last))
                 xs += self.series[-1][1]
                 ys += self.series[-1][2]
             self.axes(xs + ([marker_x] if in_window else []), ys, scale=scale, window=window)
@@ -567,9 +567,7 @@ class LossChart(Chart):
         if xs:
             ticks = nice_ticks(math.floor(min(xs)), math.ceil(max(xs)), 5, integer=True)
             self.plt.xticks(ticks, [decade_label(t) for t in ticks])
-        self.title_with_legend(_("final loss vs lr (log scales)"), [], notes=[
-            *(self.key(k, label, glyph) for k, (label, glyph) in enumerate(zip(labels, glyphs))), *notes])
-        self.legend = [_("final loss vs lr (log scales)"), *labels, *(n.plain for n in notes)]
+        self.title_with_legend(_("final loss vs lr (log scales)"), labels, glyphs=glyphs, notes=notes)
         self.finish()
 
 
