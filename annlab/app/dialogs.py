@@ -148,6 +148,8 @@ HELP: list[tuple[str, list[tuple[str, str]]]] = [
                  "optimiser (or compare several), dtype or backend: re-runs from the same weights")),
         ("w", N_("keep the experiment as a scenario file that loads back to the same experiment")),
         ("x", N_("stop training")),
+        ("z", N_("zoom the charts onto the first epochs (the first tenth, the first fiftieth, all)")),
+        ("m", N_("charts: one per run where lines overlap, one per run always, or all in one")),
         ("PgUp/PgDn", N_("scroll the panels")),
     ]),
     (N_("Everywhere"), [
@@ -173,9 +175,10 @@ HELP: list[tuple[str, list[tuple[str, str]]]] = [
         (N_("[$text-accent b]current[/]"), N_("the value the current step computes (underlined)")),
         (N_("[dim]dimmed[/]"), N_("weights and units that do not touch the chosen parameter")),
         (N_("[$text-error]red[/]"), N_("divergence, and checks that disagree (always said in words too)")),
-        (N_("charts"), N_("each run's line in its own colour and its own marker, named in the legend on the "
-                          "chart's top rule; the [$error]┃[/] line marks the current epoch (on the sweep chart: "
-                          "the first learning rate that diverges)")),
+        (N_("charts"), N_("each run's line in its own colour and with its own glyph along it, named in the "
+                          "legend on the chart's top rule ([$primary]━•━[/] first run, [$warning]━x━[/] second, "
+                          "[$success]━+━[/] third); the [$error]┃[/] line marks the current epoch (on the sweep "
+                          "chart: the first learning rate that diverges, beside the bound 2/λmax)")),
         (N_("boundary"), N_("the background and the lower-case letters (a, b, c) are the class the network "
                             "predicts there; the capital letters are the data points in their true class "
                             "([$primary]A[/] class 1, [$warning]B[/] class 2, [$success]C[/] class 3): a \"B\" among "
@@ -193,10 +196,11 @@ HELP: list[tuple[str, list[tuple[str, str]]]] = [
         (N_("chain rule"), N_("∂C/∂θ for the chosen parameter as a product of factors, as the chapter writes "
                               "∂C/∂w11; beside it the chapter's finite difference and a central difference, "
                               "with their relative error")),
-        (N_("charts"), N_("the loss per epoch (one line per run; a log scale when it spans decades, the ticks "
-                          "naming the loss itself) and the chosen parameter after each epoch (\"symlog\": "
-                          "sign·log10(1 + |w|), when a run ran off past 10,000, ticks in real values). With "
-                          "many learning rates: the final loss against the learning rate.")),
+        (N_("charts"), N_("the loss per epoch (one line per run; a log scale when it spans decades) and the "
+                          "chosen parameter after each epoch (\"symlog\": sign·log10(1 + |w|), when a run ran "
+                          "off past 10,000); log axes name the values (10⁻², 1, 10⁴). Runs whose lines lie on "
+                          "top of each other get one chart each, on its own y-range (m switches). With many "
+                          "learning rates: the final loss against the learning rate, and the bound 2/λmax.")),
         (N_("boundary"), N_("for 2-D classifiers: the class predicted at each point of the plane")),
         (N_("the runs"), N_("with several runs, the chapter's tables and what the runs show together are "
                             "below the charts: PgDn (or the mouse wheel) scrolls down to them")),

@@ -14,7 +14,7 @@ from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.widgets import DataTable, Input, Label, Static
 
 from annlab.app.base import LabFooter, LabScreen
-from annlab.app.charts import BarChart, FunctionChart
+from annlab.app.charts import BarChart, FunctionChart, readable_range
 from annlab.engine.backend import Backend
 from annlab.engine.tables import activation_at, loss_at
 from annlab.language import N_, _
@@ -346,8 +346,6 @@ class GalleryScreen(LabScreen):
         for curve in g.curves:
             chart = self.query_one(f"#chart-{curve.name}", FunctionChart)
             lines = [(curve_words(curve.name), curve.y), (_("slope") if self.losses else _("derivative"), curve.dy)]
-            finite = np.concatenate([curve.y[np.isfinite(curve.y)], curve.dy[np.isfinite(curve.dy)]])
-            ylim = None
-            if self.losses and finite.size:
-                ylim = (float(min(finite.min(), 0)), float(min(finite.max(), 10)))
+            # A range that keeps each line readable: −1/p's plunge to −1,000 is cut, not shown whole.
+            ylim = readable_range([curve.y, curve.dy]) if self.losses else None
             chart.draw_function(f"{curve_words(curve.name)}: {curve.formula}", curve.x, lines, self.cursor, ylim)

@@ -25,7 +25,7 @@ from textual.worker import get_current_worker
 
 from annlab.app.base import LabFooter, LabScreen
 from annlab.app.boundary import BoundaryPanel
-from annlab.app.charts import LossChart, ParameterChart
+from annlab.app.charts import LossChart, ParameterChart, chart_notice, next_multiples, zoom_windows
 from annlab.app.panels import ChainPanel, NetworkPanel, StepPanel
 from annlab.app.session import Session
 from annlab.app.steps import Cursor
@@ -80,6 +80,8 @@ class TrainingScreen(LabScreen):
         Binding("l", "settings", N_("settings"), show=False),
         Binding("w", "keep", N_("keep experiment"), show=False),
         Binding("x", "stop", N_("stop"), show=False),
+        Binding("z", "zoom", N_("zoom on the first epochs"), show=False),
+        Binding("m", "multiples", N_("one chart per run"), show=False),
     ]
 
     def __init__(self, scenario: Scenario, backend: Backend):
@@ -102,6 +104,8 @@ class TrainingScreen(LabScreen):
         self._training: Training | None = None
         self._timer = None
         self._last_chart = 0.0
+        self.zoom_level = 0  # index into zoom_windows(epochs): 0 shows every epoch
+        self.multiples: bool | None = None  # one chart per run: None = where lines overlap
 
     # --- layout ---------------------------------------------------------------------------
 
@@ -341,18 +345,26 @@ class TrainingScreen(LabScreen):
     def _draw_charts(self, view: View) -> None:
         s = self.session
         loss_chart = self.query_one(LossChart)
+        parameter_chart = self.query_one(ParameterChart)
+        windows = zoom_windows(view.run.epochs)
+        for chart in (loss_chart, parameter_chart):
+            chart.zoom = windows[self.zoom_level % len(windows)] if self.zoom_level else None
+            chart.multiples = self.multiples
         if s.is_sweep:
             finished = [r for r in s.runs if r.epochs_done]
             if finished:
                 rates = np.array([r.learning_rate for r in finished])
                 final = np.array([r.final_loss for r in finished])
                 diverged = np.array([r.diverged for r in finished])
-                loss_chart.draw_sweep(rates, final, diverged)
+                from annlab.analysis import hessian_bound
+
+                bound = hessian_bound(self.scenario)
+                loss_chart.draw_sweep(rates, final, diverged, bound.largest_stable_rate if bound is not None else None)
         else:
             loss_chart.draw_runs([(r.label, r.losses) for r in s.runs], view.epoch)
         runs = [(k, r) for k, r in enumerate(s.runs) if not s.is_sweep or k == self.run_index]
         histories = [(r.label, *r.parameter_history(view.parameter)) for _k, r in runs]
-        self.query_one(ParameterChart).draw_histories(view.parameter.name, histories, view.epoch)
+        parameter_chart.draw_histories(view.parameter.name, histories, view.epoch)
 
     def _mark_epoch(self, view: View) -> None:
         """Move the charts' epoch marker when the epoch changed (cheap enough per key)."""
@@ -469,6 +481,24 @@ class TrainingScreen(LabScreen):
         if self.training and self._training is not None:
             self._training.stop()
             self.notify(_("Stopping training after the current epoch."))
+
+    def action_zoom(self) -> None:
+        """Step the charts' x-range through every epoch, the first tenth, the first fiftieth."""
+        windows = zoom_windows(self.session.runs[self.run_index].epochs)
+        if len(windows) < 2:
+            self.notify(chart_notice("no zoom"))
+            return
+        self.zoom_level = (self.zoom_level + 1) % len(windows)
+        self.refresh_all(charts=True)
+
+    def action_multiples(self) -> None:
+        """Small multiples (one chart per run) where lines overlap, always, or never."""
+        if len(self.session.runs) < 2 or self.session.is_sweep:
+            self.notify(chart_notice("one run"))
+            return
+        self.multiples = next_multiples(self.multiples)
+        self.notify(chart_notice(self.multiples))
+        self.refresh_all(charts=True)
 
     def action_settings(self) -> None:
         from annlab.app.settings import SettingsScreen

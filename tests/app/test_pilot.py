@@ -406,11 +406,21 @@ async def test_charts_plot_each_runs_losses_and_parameter_epoch_for_epoch(make_a
         await pilot.press(*["e"] * 3, "n")
         assert loss_chart.marker == screen.view().epoch == 4
         parameter_chart = screen.query_one("#parameter-chart")
+        # lr 0.01 and lr 0.1 both settle at w = 3: their lines lie on top of each other, so each
+        # run gets its own chart, on its own y-range: lr 0.01's weights as they are, lr 1's
+        # (off to 12755.16) as sign·log10(1 + |w|).
+        assert parameter_chart.arrangement == "one chart per run"
         lr01 = parameter_chart.series[0]
         assert lr01[1][0] == 0 and lr01[2][0] == 0.0  # epoch 0: the initial weight
-        # lr 1 runs off to 12755.16, so every line is drawn as sign·log10(1 + |w|) (title: symlog).
-        assert parameter_chart.legend[0] == "W1[1,1] per epoch (symlog scale)"
         for x, y in zip(lr01[1][1:], lr01[2][1:]):  # each plotted epoch: the weight after its update
+            assert y == float(trace.runs[0].record(int(x)).weights[0][0, 0])
+        assert abs(parameter_chart.series[2][2][-1] - math.log10(1 + 12755.16)) < 1e-3
+        # m twice: every run in one chart, so every line is drawn on one symlog axis (title: symlog).
+        await pilot.press("m", "m")
+        assert parameter_chart.arrangement == "one chart"
+        lr01 = parameter_chart.series[0]
+        assert parameter_chart.legend[0] == "W1[1,1] per epoch (symlog scale)"
+        for x, y in zip(lr01[1][1:], lr01[2][1:]):
             w = float(trace.runs[0].record(int(x)).weights[0][0, 0])
             assert y == pytest.approx(math.copysign(math.log10(1 + abs(w)), w), rel=1e-15)
         assert abs(float(trace.runs[0].record(1).weights[0][0, 0]) - 0.45) < 1e-4  # the chapter's w after epoch 1
@@ -472,18 +482,6 @@ async def test_the_decision_map_carries_its_classes_without_colour(make_app, mon
         assert panel.border_title == "boundary: A B C points, a b c regions"
 
 
-async def test_softmax_bars_say_their_values_and_mark_the_target(make_app):
-    from annlab.app.charts import BarChart
-
-    app = make_app("softmax-table")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        bars = app.screen.query_one(BarChart)
-        # Row 1 (target dog, p = 0.88): a bar of 0.02 is too low to see; its value is written.
-        assert bars.values == ["[0.88]", "0.05", "0.03", "0.02", "0.02"]
-        assert "[target]" in bars.legend
-
-
 async def test_a_symlog_weight_chart_names_real_values(make_app):
     """y = 3x at lr 1 runs w off to 12755 (and exact descent to ±3e38): the weight chart's
     symlog axis says 0, 100, 10,000 …, the weights themselves, not the logarithms 2, 4."""
@@ -495,11 +493,21 @@ async def test_a_symlog_weight_chart_names_real_values(make_app):
         await pilot.press("G")
         chart = app.screen.query_one(ParameterChart)
         assert "(symlog scale)" in chart.legend[0]
-        assert "0" in chart.yticks and "10,000" in chart.yticks
-    # A tick sits where its value is drawn: y = sign(v)·log10(1 + |v|).
-    for position, label in symlog_ticks(-40, 40):
-        value = float(label.replace(",", ""))
+        # The values themselves: 0 and signed powers of ten up to the 10³⁶ the weight reached,
+        # never the logarithms (2, 4, 36).
+        assert "0" in chart.yticks and len(chart.yticks) >= 3, chart.yticks
+        assert all(re.fullmatch(r"0|-?(1|10|10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)", t) for t in chart.yticks), chart.yticks
+        assert any(t.startswith("10") and len(t) > 3 for t in chart.yticks), chart.yticks
+    # A tick sits where its value is drawn: y = sign(v)·log10(1 + |v|); its label is read back
+    # here independently: "10" and a superscript exponent, or the number itself.
+    digits = dict(zip("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789"))
+    labels = []
+    for position, label in symlog_ticks(-40, 40) + symlog_ticks(-2.5, 4.1):
+        sign, body = (-1, label[1:]) if label.startswith("-") else (1, label)
+        value = sign * (10.0 ** int("".join(digits[c] for c in body[2:])) if body[2:] and body[2] in digits else float(body))
         assert position == math.copysign(math.log10(1 + abs(value)), value)
+        labels.append(label)
+    assert "10⁴" in labels and "-10²" in labels and "0" in labels
 
 
 async def test_two_progress_bars_where_the_learner_is_and_how_far_training_got(make_app):
