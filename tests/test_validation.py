@@ -3,6 +3,8 @@ tests/bad_scenarios/). Each message is one line: file, line, key, found, expecte
 
 from __future__ import annotations
 
+from annlab.playback.words import say
+
 import pytest
 
 from annlab.errors import ScenarioError
@@ -39,7 +41,7 @@ def test_valid_minimal_scenario_loads(tmp_path):
     path = tmp_path / "ok.toml"
     path.write_text(TOY)
     scenario = load_scenario(path)
-    assert scenario.network.origin == "xavier initialisation, seed 0"
+    assert say(scenario.network.origin) == "xavier initialisation, seed 0"
     assert scenario.training.learning_rates == (0.01,)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from annlab.messages import Message
+
 import tomllib
 from dataclasses import fields, replace
 from pathlib import Path
@@ -24,7 +26,7 @@ def assert_same_experiment(written: Scenario, original: Scenario) -> None:
         if field.name == "path":
             continue
         if field.name == "network" and a is not None:
-            assert a.origin == "weights from the file"
+            assert a.origin == Message.of("weights-from-file")
             a, b = replace(a, origin=""), replace(b, origin="")
             for wa, wb in zip(a.weights + a.biases, b.weights + b.biases, strict=True):
                 assert wa.dtype == wb.dtype and np.array_equal(wa, wb)

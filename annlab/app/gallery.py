@@ -333,7 +333,8 @@ class GalleryScreen(LabScreen):
                 at = activation_at(curve.name, np.array(self.cursor))
             value = num(float(at[0]), 5) if inside else _("only for {name} in (0, 1), where ln is defined").format(name=name)
             slope = num(float(at[1]), 5) if inside else "—"
-            formula = curve.formula if self.losses else f"{curve.formula}\n{curve.derivative_formula}"
+            # The derivative formula may hold words ("1 if h > 0 else 0"): marked N_ in the registry.
+            formula = curve.formula if self.losses else f"{curve.formula}\n{_(curve.derivative_formula)}"
             table.add_row(Text(curve_words(curve.name), style="bold"), Text(formula), Text(value), Text(slope))
         head = Text()
         if self.losses:

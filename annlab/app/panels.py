@@ -27,6 +27,7 @@ from annlab.engine.chain import bias_name, chapter_name, unit_name, weight_name
 from annlab.engine.losses import LOSSES
 from annlab.language import _
 from annlab.playback.numbers import difference_digits, num
+from annlab.playback.words import say
 from annlab.playback.updates import previous_state, update_lines, why
 
 MAX_UNITS = 6  # units per layer drawn as nodes; the rest are counted
@@ -321,7 +322,7 @@ class StepPanel(LabPanel):
             Text(_("Next: the forward pass, one layer at a time."), style=self.paint("dim")),
         ]
         if view.epoch == 1 and view.update_index == 0:
-            lines.insert(0, Text(_("Initial parameters: {origin}.").format(origin=view.session.scenario.network.origin), style=self.paint("dim")))  # type: ignore[union-attr]
+            lines.insert(0, Text(_("Initial parameters: {origin}.").format(origin=say(view.session.scenario.network.origin)), style=self.paint("dim")))  # type: ignore[union-attr]
         return lines
 
     def _draw_pre(self, view: View) -> list:

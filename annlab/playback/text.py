@@ -129,7 +129,7 @@ def narrate_training(out: Writer, scenario: Scenario, trace: Trace) -> None:
     analysis = Analysis(scenario, trace.runs)
     out.line()
     out.line(_row_label(_("Network")) + _("{architecture}  ·  loss {loss}  ·  {dtype} parameters ({origin})").format(
-        architecture=_architecture(scenario), loss=loss_label(spec.loss), dtype=net.dtype, origin=net.origin))
+        architecture=_architecture(scenario), loss=loss_label(spec.loss), dtype=net.dtype, origin=say(net.origin)))
     out.line(_row_label(_("Data")) + _data_origin(scenario))
     rates = ", ".join(num(r) for r in spec.learning_rates) if len(spec.learning_rates) <= 6 else (
         _("{count} rates from {first} to {last}").format(

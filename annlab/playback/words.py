@@ -129,6 +129,8 @@ WORDS: dict[str, Callable[[dict[str, Any]], str]] = {
     "loss-nan": _loss_nan,
     "loss-inf": _loss_inf,
     "stuck": _stuck,
+    "weights-from-file": lambda v: _("weights from the file"),
+    "weights-initialised": lambda v: _("{init} initialisation, seed {seed}").format(init=v["init"], seed=v["seed"]),
     "fell-back": lambda v: _("auto fell back to NumPy: the GPU failed {where} ({fault}); the run restarted on the "
                              "CPU from the same initial weights").format(where=_where(v), fault=v["fault"]),
     "cupy-failed": lambda v: _("--backend cupy failed {where}: the GPU reported {fault}; try --backend numpy").format(

@@ -30,6 +30,7 @@ from annlab.engine.datasets import GENERATORS, generate, initial_parameters
 from annlab.engine.losses import LOSSES
 from annlab.engine.optimizers import OPTIMIZERS
 from annlab.errors import ScenarioError
+from annlab.messages import Message
 from annlab.language import LANGUAGES, N_, _, ngettext
 from annlab.scenario import schema
 from annlab.scenario.kinds import KINDS, resolve
@@ -499,11 +500,11 @@ class _Checker:
             if net.seed is not None:
                 raise self.fail("network.seed", _("found both a seed and explicit weights; expected one or the other"))
             weights, biases = self.explicit_parameters(net, sizes)
-            origin = _("weights from the file")
+            origin = Message.of("weights-from-file")
         else:
             seed = 0 if net.seed is None else self.seed("network.seed", net.seed)
             weights, biases = initial_parameters(sizes, net.init, seed)
-            origin = _("{init} initialisation, seed {seed}").format(init=net.init, seed=seed)
+            origin = Message.of("weights-initialised", init=net.init, seed=seed)
         return NetworkSpec(sizes, tuple(net.activations), net.dtype, weights, biases, origin)
 
     def explicit_parameters(self, net: schema.NetworkSection, sizes: tuple[int, ...]):

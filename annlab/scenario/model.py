@@ -9,6 +9,7 @@ from typing import Mapping
 import numpy as np
 
 from annlab import language
+from annlab.messages import Message
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,10 @@ class NetworkSpec:
     # exactly as the chapter's np.array([...], dtype=np.float32) does.
     weights: tuple[np.ndarray, ...]
     biases: tuple[np.ndarray, ...]
-    origin: str  # where the initial parameters came from, in words
+    # Where the initial parameters came from, as data (worded where shown, in the interface
+    # language: annlab.playback.words): "weights-from-file", or "weights-initialised" with
+    # the init and the seed.
+    origin: Message
 
     def parameter_count(self) -> int:
         return sum(w.size + b.size for w, b in zip(self.weights, self.biases))

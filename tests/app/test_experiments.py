@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pytest
 from textual.widgets import Input, Select
 
 from annlab.app import settle
