@@ -43,6 +43,9 @@ ALLOWED = {
     "NumPy", "CuPy", "numpy", "cupy", "GPU", "CPU", "auto",  # backends and devices
     "he", "xavier", "spiral", "xor",  # initialisations and generators, as the file names them
     "momentum", "rho", "epsilon",  # hyper-parameter keys, as the file names them
+    "XOR", "Xavier", "He",  # the problem's and the initialisations' proper names (in summaries)
+    "layers", "samples",  # scenario keys, quoted in summaries as a file writes them
+    "step",  # the finite difference's step in a summary's formula, step/2 · ∂²C/∂θ²
     "lr", "ln", "ms", "inf", "nan", "NaN",  # symbols and units
 }
 
@@ -115,9 +118,11 @@ def without_scenario_text(name: str, lang: str = "zh") -> str:
     """The narration without the scenario's own title and summary: free text that the file
     gives per language ([scenario.zh]), whose wording need not carry the same numbers."""
     header = Writer()
-    header.title(scenario(name, lang).title)
-    if scenario(name, lang).summary:
-        header.para(scenario(name, lang).summary)
+    with language.speaking(lang):  # the scenario's text is chosen when it is read
+        title, summary = scenario(name, lang).title, scenario(name, lang).summary
+    header.title(title)
+    if summary:
+        header.para(summary)
     head = "\n".join(header.lines)
     text = narration(name, lang)
     assert text.startswith(head), "the narration starts with the scenario's title and summary"
@@ -262,24 +267,24 @@ def _column_starts_at(line: str, cell: int) -> bool:
 def test_chinese_tables_line_up_in_terminal_cells():
     # The selected epochs: right-aligned columns, so every row is as wide as the header.
     for name in ("toy-backprop", "y3x-lr-1"):
-        table = _block(narration(name, "zh"), "时期")
+        table = _block(without_scenario_text(name), "时期")
         assert len(table) >= 10
         assert {cells(line) for line in table} == {cells(table[0])}, table
         assert any(cells(line) != len(line) for line in table)  # wide characters are there to measure
     # The softmax table: label columns left-aligned, numbers right-aligned, the mean under them.
     # (A row's bracketed target, "[0.8800]", is one cell wider than its column, in English too:
     # every row is one cell wider than the header and the mean's line.)
-    table = _block(narration("softmax-table", "zh"), "行")
+    table = _block(without_scenario_text("softmax-table"), "行")
     header, rows, mean = table[0], table[1:-1], table[-1]
     assert len(rows) == 5 and {cells(line) for line in rows} == {cells(header) + 1} and cells(mean) == cells(header), table
     # The sweep: the note column starts at the same cell in the header and every row.
-    sweep = _block(narration("y3x-sweep", "zh"), "学习率")
+    sweep = _block(without_scenario_text("y3x-sweep"), "学习率")
     note = 14 + 2 + SWEEP_BAR + 2  # the rate's column, a gap, the bar's column, a gap
     sweep = sweep[:-1]  # the count of rates under the chart
     assert len(sweep) > 20 and all(_column_starts_at(line, note) for line in sweep), sweep
-    # The galleries: the row labels (函数值, 导数) take as many cells as "x"/"p" and its padding.
+    # The galleries: the row labels (函数值, 导数 or 斜率) take as many cells as "x"/"p" and its padding.
     for name in ("activations", "losses"):
-        rows = [line for line in narration(name, "zh").splitlines() if line.lstrip().startswith(("x ", "p ", "函数值", "导数"))]
+        rows = [line for line in without_scenario_text(name).splitlines() if line.lstrip().startswith(("x ", "p ", "函数值", "导数", "斜率"))]
         by_curve = [rows[i:i + 3] for i in range(0, len(rows), 3)]
         assert by_curve and all(len({cells(line) for line in group}) == 1 for group in by_curve), by_curve
     # The overview's labels (网络, 数据, 训练, 后端) are one 10-cell column.
@@ -342,6 +347,8 @@ SAMPLES = {
     "stuck": [Message.of("stuck", parameter="W1[1,1]", value=12755.16, epoch=4, dtype="float32", spacing=0.000977, step=0.0001)],
     "fell-back": [Message.of("fell-back", where=_WHERE, fault="cudaErrorMemoryAllocation")],
     "cupy-failed": [Message.of("cupy-failed", where=Message.of("gpu-fault-at", epoch=1200, run=1, runs=1), fault="OutOfMemoryError")],
+    "weights-from-file": [Message.of("weights-from-file")],
+    "weights-initialised": [Message.of("weights-initialised", init="he", seed=7)],
 }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from annlab.app import create_app, settle
+from annlab.app import create_app
 from annlab.cli import load
 from annlab.language import speaking
 
@@ -21,8 +21,7 @@ SCREENS = {
 }
 
 
-async def _settled(pilot) -> None:
-    await settle(pilot)
+from tests.app.test_snapshots import _pressing  # noqa: E402  (one way to wait, for both)
 
 
 @pytest.mark.parametrize("size", list(SIZES))
@@ -30,4 +29,4 @@ async def _settled(pilot) -> None:
 def test_chinese_screen(snap_compare, screen, size):
     name, keys = SCREENS[screen]
     with speaking("zh"):
-        assert snap_compare(create_app(load(name)), terminal_size=SIZES[size], run_before=_settled, press=keys)
+        assert snap_compare(create_app(load(name)), terminal_size=SIZES[size], run_before=_pressing(keys))

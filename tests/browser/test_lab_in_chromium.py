@@ -71,7 +71,7 @@ def test_a_learners_tab_first_frame_keys_click_screenshot_and_resize(lab, open_t
 
     # Click W1[2,2] = 0.9 (input x2's row of the W1 table, column h12): the chain rule follows.
     rows = tab.screen().split("\n")
-    row = next(i for i, line in enumerate(rows) if re.match(r"\s*x2 0\.2 0\.9 0\.5\b", line))
+    row = next(i for i, line in enumerate(rows) if re.match(r"\s*x2\s+0\.2\s+0\.9\s+0\.5\b", line))
     tab.click_cell(rows[row].index("0.9") + 1, row)
     screen = tab.wait_for_text("∂C/∂W1[2,2] = ∂C/∂ŷ · ∂h21/∂a12 · ∂a12/∂h12 · ∂h12/∂W1[2,2]")
     slope = A1[1] * (1 - A1[1])  # by hand: ∂C/∂ŷ · W2[2,1] · a12(1 − a12) · x2
