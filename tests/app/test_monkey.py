@@ -32,6 +32,12 @@ async def storm(app, pilot, rng: random.Random, keys: int) -> None:
     """Random keys posted straight to the app, a batch at a time, without waiting for each to
     be handled: faster than pilot.press, and harsher (keys arrive mid-update, and two Enters
     can reach a closing pop-up). One pause per batch lets the screen paint."""
+    # The command palette (ctrl+p) lists Textual's "Quit": a random query and Enter can pick it
+    # and end the app cleanly, which is not a crash. The monkey keeps the app open.
+    async def stay(*_args) -> None:
+        pass
+
+    app.action_quit = stay
     pressed = 0
     while pressed < keys:
         for key in (rng.choice(KEYS) for _ in range(BATCH)):
