@@ -8,6 +8,7 @@ import dataclasses
 import numpy as np
 
 from annlab.engine.datasets import generate, initial_parameters
+from annlab.messages import Message
 from annlab.scenario.bundled import resolve
 from annlab.scenario.loader import load_scenario
 from annlab.scenario.model import Scenario, ScenarioText
@@ -28,8 +29,8 @@ def network_case(sizes: tuple[int, ...], samples: int, batch: int, epochs: int, 
     x, y = x.astype(dtype), y.astype(dtype)
     weights, biases = initial_parameters(sizes, "he", 0)
     hidden = activations or ("relu",) * (len(sizes) - 2)
-    network = dataclasses.replace(base.network, layer_sizes=sizes, activations=hidden + ("softmax",), weights=weights, biases=biases, dtype=dtype, origin="he initialisation, seed 0")
-    scenario = dataclasses.replace(base, text=ScenarioText(f"{'-'.join(map(str, sizes))} on {samples:,} points", base.text.summary), texts={}, inputs=x, targets=y, network=network, data_origin=f"{samples} synthetic points")
+    network = dataclasses.replace(base.network, layer_sizes=sizes, activations=hidden + ("softmax",), weights=weights, biases=biases, dtype=dtype, origin=Message.of("weights-initialised", init="he", seed=0))
+    scenario = dataclasses.replace(base, text=ScenarioText(f"{'-'.join(map(str, sizes))} on {samples:,} points", base.text.summary), texts={}, inputs=x, targets=y, network=network)
     return scenario.with_training(epochs=epochs, batch_size=0 if batch >= samples else batch, learning_rates=(lr,), sweep=False, gradients=("chain-rule",))
 
 

@@ -67,11 +67,8 @@ class View:
     def n(self, value: float) -> str:
         return num(value, self.digits())
 
-    def short(self, value: float) -> str:
-        """For the weight tables: 4 significant digits (f shows them all)."""
-        return num(value, self.short_digits())
-
     def short_digits(self) -> int:
+        """For the weight tables: 4 significant digits (f shows them all)."""
         return self.digits() if self.full_precision else 4
 
     def fit(self, value: float, width: int, digits: int | None = None) -> str:

@@ -31,7 +31,7 @@ from annlab.engine.losses import LOSSES
 from annlab.engine.optimizers import OPTIMIZERS
 from annlab.errors import ScenarioError
 from annlab.messages import Message
-from annlab.language import LANGUAGES, N_, _, ngettext
+from annlab.language import LANGUAGES, N_, _
 from annlab.scenario import schema
 from annlab.scenario.kinds import KINDS, resolve
 from annlab.scenario.model import GallerySpec, GeneratedData, NetworkSpec, Scenario, ScenarioText, TableSpec, TrainingSpec
@@ -352,7 +352,7 @@ class _Checker:
     def training_scenario(self, parsed: schema.ScenarioFile, base: dict[str, Any]) -> Scenario:
         net, data, training = parsed.network, parsed.data, parsed.training
         sizes = self.layer_sizes(net)
-        inputs, targets, origin = self.data(data, sizes)
+        inputs, targets = self.data(data, sizes)
         values = inputs.shape[0] * max(sizes)
         if values > MAX_VALUES_PER_LAYER:
             raise self.fail("network.layers", _("found {points} data points × {units} units = {values} values in one layer; expected at most {most} (fewer points or smaller layers)").format(
@@ -373,7 +373,7 @@ class _Checker:
         generated = None
         if data.generator is not None:
             generated = GeneratedData(data.generator, data.samples, data.noise, data.classes, data.seed)
-        return Scenario(**base, inputs=inputs, targets=targets, data_origin=origin, generated=generated, network=network, training=spec)
+        return Scenario(**base, inputs=inputs, targets=targets, generated=generated, network=network, training=spec)
 
     def layer_sizes(self, net: schema.NetworkSection) -> tuple[int, ...]:
         if len(net.layers) < 2:
@@ -450,7 +450,7 @@ class _Checker:
                 raise self.fail(f"{key}[{i}]", _("found {found} values; expected {count} {what}").format(found=len(row), count=columns, what=what))
         return self.finite(key, rows)
 
-    def data(self, data: schema.DataSection, sizes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, str]:
+    def data(self, data: schema.DataSection, sizes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
         if data.generator is not None:
             if data.inputs is not None or data.targets is not None:
                 raise self.fail("data.generator", _("found both a generator and explicit inputs/targets; expected one or the other"))
@@ -463,10 +463,9 @@ class _Checker:
         y = self.matrix("data.targets", data.targets, sizes[-1], _("targets (the last layer has {units} units)").format(units=sizes[-1]))
         if x.shape[0] != y.shape[0]:
             raise self.fail("data.targets", _("found {found} rows; expected {count}, one per row of data.inputs").format(found=y.shape[0], count=x.shape[0]))
-        points = x.shape[0]
-        return x, y, ngettext("{n} data point from the file", "{n} data points from the file", points).format(n=points)
+        return x, y
 
-    def generated(self, data: schema.DataSection, sizes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, str]:
+    def generated(self, data: schema.DataSection, sizes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
         if data.generator not in GENERATORS:
             raise self.fail("data.generator", _("found {value!r}; expected one of: {choices}").format(value=data.generator, choices=", ".join(GENERATORS)))
         if not 1 <= data.samples <= 1_000_000:
@@ -482,7 +481,7 @@ class _Checker:
             raise self.fail("network.layers", _("found {found} inputs; the {generator!r} data have {count}").format(found=sizes[0], generator=data.generator, count=x.shape[1]))
         if y.shape[1] != sizes[-1]:
             raise self.fail("network.layers", _("found {found} outputs; the {generator!r} data have {count} target column(s)").format(found=sizes[-1], generator=data.generator, count=y.shape[1]))
-        return x, y, _("{n} points from the {generator!r} generator (seed {seed}, noise {noise})").format(n=data.samples, generator=data.generator, seed=data.seed, noise=data.noise)
+        return x, y
 
     def network(self, net: schema.NetworkSection, sizes: tuple[int, ...]) -> NetworkSpec:
         if len(net.activations) != len(sizes) - 1:

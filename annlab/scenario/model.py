@@ -134,7 +134,6 @@ class Scenario:
     texts: Mapping[str, ScenarioText] = field(default_factory=dict)
     inputs: np.ndarray | None = None
     targets: np.ndarray | None = None
-    data_origin: str = ""
     generated: GeneratedData | None = None  # set when the data came from a generator
     network: NetworkSpec | None = None
     training: TrainingSpec | None = None
